@@ -1,0 +1,30 @@
+/**
+ * The environment variables that the infrastructure (lib/) sets on each inference function and the runtime
+ * (lambda/) reads. Defined once here so that a rename cannot silently break the deployed function.
+ */
+export const ModelEnvironment = {
+  /** Model name as served in URLs (`/v2/models/<name>`). */
+  name: 'MODEL_NAME',
+  /** Model version as served in URLs; a positive integer. */
+  version: 'MODEL_VERSION',
+  /** S3 bucket that holds the model artifact. */
+  bucket: 'MODEL_BUCKET',
+  /** S3 key of the content-addressed artifact (`models/<name>/<version>/<sha256>.onnx`). */
+  key: 'MODEL_KEY',
+  /** Lowercase hex sha256 of the artifact; the runtime refuses to serve bytes that do not match it. */
+  sha256: 'MODEL_SHA256',
+  /** Local model repository folder (`<name>/<version>/model.onnx`), used when no bucket is set. */
+  modelsDir: 'MODELS_DIR',
+} as const;
+
+/** CloudWatch namespace of the runtime's custom metrics; the dashboard and alarms read the same one. */
+export const METRICS_NAMESPACE = 'ModelEndpoint';
+
+/** Names of the runtime's custom metrics (Powertools EMF), shared with the dashboard. */
+export const RuntimeMetric = {
+  inferenceLatency: 'InferenceLatency',
+  modelLoadTime: 'ModelLoadTime',
+} as const;
+
+/** Dimension the runtime attaches to its per-model metrics. */
+export const MODEL_DIMENSION = 'model';

@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: '<rootDir>/test/support/onnx-runtime-environment.js',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // CDK synth and ONNX Runtime sessions are CPU-heavy; two workers match the CI machine's cores.
+  maxWorkers: 2,
+  testTimeout: 60_000,
+};

@@ -1,0 +1,44 @@
+/**
+ * Client-facing errors. Each carries the HTTP status it maps to and a message that says what was wrong and what was
+ * expected; the handler sends the message as `{"error": message}`. Anything that is not an InferenceError is an
+ * internal failure and is answered as a generic 500.
+ */
+export abstract class InferenceError extends Error {
+  abstract readonly statusCode: number;
+}
+
+/** 400: the request is malformed or does not match the model (input name, datatype, shape, data length). */
+export class BadRequestError extends InferenceError {
+  readonly statusCode = 400;
+  override readonly name = 'BadRequestError';
+}
+
+/** 404: unknown model, version or path. */
+export class NotFoundError extends InferenceError {
+  readonly statusCode = 404;
+  override readonly name = 'NotFoundError';
+}
+
+/** 405: the path exists but not for this HTTP verb. */
+export class MethodNotAllowedError extends InferenceError {
+  readonly statusCode = 405;
+  override readonly name = 'MethodNotAllowedError';
+  constructor(
+    message: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** 413: the request body is over the size limit. */
+export class PayloadTooLargeError extends InferenceError {
+  readonly statusCode = 413;
+  override readonly name = 'PayloadTooLargeError';
+}
+
+/** 503: the model cannot be loaded right now; the next request tries again. */
+export class ServiceUnavailableError extends InferenceError {
+  readonly statusCode = 503;
+  override readonly name = 'ServiceUnavailableError';
+}

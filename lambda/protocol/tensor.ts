@@ -1,0 +1,60 @@
+/**
+ * The protocol's view of tensors and models, independent of ONNX Runtime and AWS so that request parsing and
+ * response encoding stay pure and testable in milliseconds.
+ */
+
+/** Open Inference Protocol tensor datatypes. */
+export const DATATYPES = [
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+] as const;
+export type Datatype = (typeof DATATYPES)[number];
+
+/**
+ * Flat, row-major tensor contents. BOOL is a Uint8Array of 0/1, FP16 a Uint16Array of IEEE half-precision bit
+ * patterns (what ONNX Runtime takes and returns), BYTES an array of strings.
+ */
+export type TensorData =
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Float32Array
+  | Float64Array
+  | readonly string[];
+
+export interface Tensor {
+  readonly name: string;
+  readonly datatype: Datatype;
+  readonly shape: readonly number[];
+  readonly data: TensorData;
+}
+
+/** An input or output as the model declares it; `-1` marks a dynamic dimension. */
+export interface TensorSpec {
+  readonly name: string;
+  readonly datatype: Datatype;
+  readonly shape: readonly number[];
+}
+
+export interface ModelSpec {
+  readonly name: string;
+  readonly version: string;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+}
