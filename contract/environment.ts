@@ -26,5 +26,11 @@ export const RuntimeMetric = {
   modelLoadTime: 'ModelLoadTime',
 } as const;
 
-/** Dimension the runtime attaches to its per-model metrics. */
+/** Dimension the runtime attaches to its per-model metrics, next to Powertools' own `service` dimension. */
 export const MODEL_DIMENSION = 'model';
+
+/**
+ * Powertools service name of the runtime. Powertools adds it as a `service` dimension to every metric, so the
+ * dashboard must use the same value to find them.
+ */
+export const SERVICE_NAME = 'model-endpoint';
