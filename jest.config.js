@@ -2,6 +2,7 @@
 module.exports = {
   testEnvironment: '<rootDir>/test/support/onnx-runtime-environment.js',
   roots: ['<rootDir>/test'],
+  setupFiles: ['<rootDir>/test/support/quiet-logs.js'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   // CDK synth and ONNX Runtime sessions are CPU-heavy; two workers match the CI machine's cores.

@@ -1,0 +1,49 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { ModelRegistry } from './model/model-registry';
+import { logger, metrics, tracer } from './observability';
+import { InferenceError, MethodNotAllowedError } from './protocol/errors';
+import { type ApiResponse, serveRequest } from './serve-request';
+
+export type ApiGatewayHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/**
+ * Adapts the protocol core to API Gateway's REST proxy integration. The Lambda entry point and the local server
+ * both use this one function, so what runs on a laptop is what runs in AWS.
+ */
+export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHandler {
+  return async (event, context) => {
+    logger.addContext(context);
+    // Every metric of the runtime is a single metric published at once (see observability.ts), so there is no
+    // stored batch to flush at the end of the invocation.
+    metrics.captureColdStartMetric();
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    try {
+      const body = event.body == null ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+      return toResult(await serveRequest(registry, { method: event.httpMethod, path: event.path, body }));
+    } catch (error) {
+      return errorResult(error, event, context);
+    }
+  };
+}
+
+function toResult(response: ApiResponse, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return {
+    statusCode: response.statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(response.body),
+  };
+}
+
+function errorResult(error: unknown, event: APIGatewayProxyEvent, context: Context): APIGatewayProxyResult {
+  if (error instanceof InferenceError) {
+    const allow = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : undefined;
+    return toResult({ statusCode: error.statusCode, body: { error: error.message } }, allow);
+  }
+  // Internals (stack traces, file paths, ONNX Runtime messages) go to the log, never to the caller.
+  logger.error('request failed', { method: event.httpMethod, path: event.path, error });
+  return toResult({
+    statusCode: 500,
+    body: { error: `internal error; quote request id ${context.awsRequestId} when reporting it` },
+  });
+}

@@ -1,0 +1,140 @@
+import { RuntimeMetric } from '../../contract/environment';
+import { logger, recordModelTiming, traced } from '../observability';
+import { NotFoundError, ServiceUnavailableError } from '../protocol/errors';
+import type { ModelSource } from './model-source';
+import { type LoadedModel, loadOnnxModel } from './onnx-model';
+
+/**
+ * One model version: its source and, once loaded, its session. A load in flight is shared by concurrent requests;
+ * a failed load is forgotten so that the next request tries again (a transient S3 error must not poison the
+ * execution environment for its whole life).
+ */
+class ModelSlot {
+  private loaded: LoadedModel | undefined;
+  private pending: Promise<LoadedModel> | undefined;
+
+  constructor(readonly source: ModelSource) {}
+
+  get isLoaded(): boolean {
+    return this.loaded !== undefined;
+  }
+
+  /** The loaded model; throws the load's own error when it cannot be loaded now. */
+  load(): Promise<LoadedModel> {
+    if (this.loaded !== undefined) return Promise.resolve(this.loaded);
+    this.pending ??= this.loadOnce().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  async release(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    await loaded?.release();
+  }
+
+  private async loadOnce(): Promise<LoadedModel> {
+    const { name, version, location } = this.source;
+    const started = performance.now();
+    const model = await traced(`## load ${name}`, async () => {
+      const bytes = await this.source.readBytes();
+      return { bytes: bytes.byteLength, loaded: await loadOnnxModel(name, version, bytes) };
+    });
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    logger.info('model loaded', { model: name, version, location, bytes: model.bytes, ms });
+    recordModelTiming(RuntimeMetric.modelLoadTime, name, ms);
+    this.loaded = model.loaded;
+    return model.loaded;
+  }
+}
+
+/** The models one process serves, by name and version; the highest version of a model serves by default. */
+export class ModelRegistry {
+  private readonly slots = new Map<string, Map<string, ModelSlot>>();
+
+  constructor(sources: readonly ModelSource[]) {
+    for (const source of sources) {
+      const versions = this.slots.get(source.name) ?? new Map<string, ModelSlot>();
+      versions.set(source.version, new ModelSlot(source));
+      this.slots.set(source.name, versions);
+    }
+  }
+
+  get modelNames(): string[] {
+    return [...this.slots.keys()].sort();
+  }
+
+  /** Versions of a model, lowest first. */
+  versionsOf(name: string): string[] {
+    return [...(this.slots.get(name)?.keys() ?? [])].sort((a, b) => Number(a) - Number(b));
+  }
+
+  /**
+   * The loaded model for a name and optional version. Throws NotFoundError for an unknown model or version and
+   * ServiceUnavailableError (503) when it exists but cannot be loaded right now; the cause is logged, not returned.
+   */
+  async get(name: string, version?: string): Promise<LoadedModel> {
+    const slot = this.slotOf(name, version);
+    try {
+      return await slot.load();
+    } catch (error) {
+      logger.error('model load failed', {
+        model: slot.source.name,
+        version: slot.source.version,
+        location: slot.source.location,
+        error,
+      });
+      throw new ServiceUnavailableError(
+        `model ${slot.source.name} version ${slot.source.version} cannot be loaded right now; retry shortly`,
+      );
+    }
+  }
+
+  /** Loads a model version if needed and says whether it is ready; throws NotFoundError like `get`. */
+  async tryLoad(name: string, version?: string): Promise<boolean> {
+    this.slotOf(name, version);
+    return this.get(name, version).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  get allLoaded(): boolean {
+    return [...this.slots.values()].every((versions) => [...versions.values()].every((slot) => slot.isLoaded));
+  }
+
+  /**
+   * Loads every model version that is not loaded yet, concurrently, and returns the failures instead of throwing,
+   * so one broken model does not stop the others from serving.
+   */
+  async loadAll(): Promise<Array<{ source: ModelSource; error: Error }>> {
+    const slots = [...this.slots.values()].flatMap((versions) => [...versions.values()]);
+    const results = await Promise.allSettled(slots.map((slot) => slot.load()));
+    return results.flatMap((result, index) =>
+      result.status === 'rejected' ? [{ source: slots[index].source, error: result.reason as Error }] : [],
+    );
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(
+      [...this.slots.values()].flatMap((versions) => [...versions.values()].map((slot) => slot.release())),
+    );
+  }
+
+  private slotOf(name: string, version?: string): ModelSlot {
+    const versions = this.slots.get(name);
+    if (versions === undefined) {
+      const known = this.modelNames.join(', ') || 'none';
+      throw new NotFoundError(`unknown model "${name}"; this endpoint serves: ${known}`);
+    }
+    const chosen = version ?? this.versionsOf(name).at(-1);
+    const slot = chosen === undefined ? undefined : versions.get(chosen);
+    if (slot === undefined) {
+      throw new NotFoundError(
+        `model "${name}" has no version ${version}; available versions: ${this.versionsOf(name).join(', ')}`,
+      );
+    }
+    return slot;
+  }
+}

@@ -1,0 +1,64 @@
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import type { ModelSpec, Tensor, TensorData, TensorSpec } from '../protocol/tensor';
+import { datatypeOfOnnxType, onnxTypeOfDatatype } from './onnx-datatypes';
+
+/** A model ready to serve: its protocol metadata and a way to run it. */
+export interface LoadedModel {
+  readonly spec: ModelSpec;
+  /** Runs the model; `inputs` must already match `spec` (the protocol layer checks that). */
+  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
+  release(): Promise<void>;
+}
+
+/**
+ * Creates the ONNX Runtime session for one model version and derives its protocol metadata from the session, so
+ * that what `/v2/models/<name>` reports is exactly what the runtime will check and accept.
+ */
+export async function loadOnnxModel(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+  } catch (error) {
+    throw new Error(`model ${name} version ${version} is not a valid ONNX model: ${(error as Error).message}`);
+  }
+  const spec: ModelSpec = {
+    name,
+    version,
+    inputs: session.inputMetadata.map((metadata) => tensorSpecOf(name, 'input', metadata)),
+    outputs: session.outputMetadata.map((metadata) => tensorSpecOf(name, 'output', metadata)),
+  };
+  return {
+    spec,
+    async run(inputs, outputNames) {
+      const feeds: Record<string, OrtTensor> = {};
+      for (const input of inputs) {
+        feeds[input.name] = new OrtTensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
+      }
+      const results = await session.run(feeds, outputNames as string[]);
+      return outputNames.map((outputName) => tensorOf(outputName, spec, results[outputName]));
+    },
+    release: () => session.release(),
+  };
+}
+
+function tensorSpecOf(model: string, role: string, metadata: InferenceSession.ValueMetadata): TensorSpec {
+  const datatype = metadata.isTensor ? datatypeOfOnnxType(metadata.type) : undefined;
+  if (!metadata.isTensor || datatype === undefined) {
+    const found = metadata.isTensor ? `tensor type ${metadata.type}` : 'a non-tensor value (sequence or map)';
+    throw new Error(
+      `model ${model} ${role} "${metadata.name}" is ${found}, which the Open Inference Protocol cannot carry; ` +
+        're-export the model with tensor inputs and outputs of standard types (for scikit-learn classifiers: zipmap=False)',
+    );
+  }
+  // Symbolic dims (strings such as "batch") and unknown dims are dynamic: -1 in the protocol.
+  const shape = metadata.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1));
+  return { name: metadata.name, datatype, shape };
+}
+
+function tensorOf(name: string, spec: ModelSpec, value: OrtTensor | undefined): Tensor {
+  const outputSpec = spec.outputs.find((output) => output.name === name);
+  if (value === undefined || outputSpec === undefined) {
+    throw new Error(`ONNX Runtime returned no value for output "${name}" of model ${spec.name}`);
+  }
+  return { name, datatype: outputSpec.datatype, shape: value.dims, data: value.data as TensorData };
+}

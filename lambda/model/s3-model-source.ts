@@ -1,0 +1,38 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { verifySha256 } from './checksum';
+import type { ModelSource } from './model-source';
+
+export interface S3ModelLocation {
+  readonly name: string;
+  readonly version: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** Lowercase hex sha256 pinned at deploy time. */
+  readonly sha256: string;
+}
+
+/** Reads a content-addressed artifact from S3 and refuses it unless its sha256 is the one the deployment pinned. */
+export class S3ModelSource implements ModelSource {
+  readonly name: string;
+  readonly version: string;
+  readonly location: string;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly artifact: S3ModelLocation,
+  ) {
+    this.name = artifact.name;
+    this.version = artifact.version;
+    this.location = `s3://${artifact.bucket}/${artifact.key}`;
+  }
+
+  async readBytes(): Promise<Uint8Array> {
+    const response = await this.client.send(
+      new GetObjectCommand({ Bucket: this.artifact.bucket, Key: this.artifact.key }),
+    );
+    if (response.Body === undefined) throw new Error(`${this.location} returned no body`);
+    const bytes = await response.Body.transformToByteArray();
+    verifySha256(bytes, this.artifact.sha256, this.location);
+    return bytes;
+  }
+}
