@@ -239,7 +239,10 @@ describe('errors', () => {
     expect(response.json.error).not.toMatch(/reshape|onnx|\.ts|at /i);
     expect(logged).toHaveBeenCalledWith(
       'request failed',
-      expect.objectContaining({ path: '/v2/models/fails_at_runtime/infer', error: expect.objectContaining({ message: expect.stringMatching(/Reshape/) }) }),
+      expect.objectContaining({
+        path: '/v2/models/fails_at_runtime/infer',
+        error: expect.objectContaining({ message: expect.stringMatching(/Reshape/) }),
+      }),
     );
     logged.mockRestore();
   });

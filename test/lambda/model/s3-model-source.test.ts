@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { sha256Hex } from '../../../lambda/model/checksum';
+import { ModelRegistry } from '../../../lambda/model/model-registry';
+import { S3ModelSource } from '../../../lambda/model/s3-model-source';
+import { logger } from '../../../lambda/observability';
+import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
+
+// A real S3-compatible server on loopback: the SDK's requests, signing, errors and streaming bodies all run for real.
+const BUCKET = 'model-bucket';
+const PENGUINS = readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'penguins', '1', 'model.onnx'));
+const PENGUINS_SHA256 = sha256Hex(PENGUINS);
+const KEY = `models/penguins/1/${PENGUINS_SHA256}.onnx`;
+
+let server: S3rver;
+let port: number;
+const directory = mkdtempSync(path.join(tmpdir(), 's3rver-'));
+
+async function startServer(atPort = 0): Promise<void> {
+  server = new S3rver({
+    address: '127.0.0.1',
+    port: atPort,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: BUCKET }],
+  });
+  ({ port } = await server.run());
+}
+
+function client(): S3Client {
+  return new S3Client({
+    endpoint: `http://127.0.0.1:${port}`,
+    forcePathStyle: true,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    // One attempt: the registry's retry-on-next-request is what is under test, not the SDK's own retries.
+    maxAttempts: 1,
+  });
+}
+
+function source(overrides: Partial<{ key: string; sha256: string }> = {}): S3ModelSource {
+  return new S3ModelSource(client(), {
+    name: 'penguins',
+    version: '1',
+    bucket: BUCKET,
+    key: overrides.key ?? KEY,
+    sha256: overrides.sha256 ?? PENGUINS_SHA256,
+  });
+}
+
+beforeAll(async () => {
+  await startServer();
+  await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: PENGUINS }));
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+});
+afterEach(() => jest.restoreAllMocks());
+
+it('loads a model whose sha256 matches the pinned one and serves its metadata', async () => {
+  const registry = new ModelRegistry([source()]);
+  const model = await registry.get('penguins');
+  expect(model.spec.inputs).toEqual([{ name: 'features', datatype: 'FP32', shape: [-1, 4] }]);
+  await registry.release();
+});
+
+it('rejects an artifact whose sha256 differs from the pinned one, saying to redeploy', async () => {
+  const wrong = 'f'.repeat(64);
+  await expect(source({ sha256: wrong }).readBytes()).rejects.toThrow(
+    new RegExp(`s3://${BUCKET}/${KEY} has sha256 ${PENGUINS_SHA256} but the deployment pinned ${wrong}.*redeploy`),
+  );
+  await expect(new ModelRegistry([source({ sha256: wrong })]).get('penguins')).rejects.toBeInstanceOf(
+    ServiceUnavailableError,
+  );
+});
+
+it('fails with 503 for a missing object and logs where it looked', async () => {
+  const missing = 'models/penguins/1/missing.onnx';
+  await expect(source({ key: missing }).readBytes()).rejects.toThrow(/NoSuchKey|does not exist/);
+  const registry = new ModelRegistry([source({ key: missing })]);
+  await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
+  expect(logger.error).toHaveBeenCalledWith(
+    'model load failed',
+    expect.objectContaining({ model: 'penguins', location: `s3://${BUCKET}/${missing}` }),
+  );
+});
+
+it('answers 503 while S3 is down and serves on the next request once it is back', async () => {
+  const registry = new ModelRegistry([source()]);
+  await server.close();
+  await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
+  await expect(registry.tryLoad('penguins')).resolves.toBe(false);
+  await startServer(port);
+  await expect(registry.tryLoad('penguins')).resolves.toBe(true);
+  expect((await registry.get('penguins')).spec.name).toBe('penguins');
+  await registry.release();
+});
