@@ -56,7 +56,7 @@ export function toRows(values: readonly JsonElement[], shape: readonly number[])
 
 function nest(values: readonly JsonElement[], offset: number, shape: readonly number[]): JsonNested {
   const [length, ...inner] = shape;
-  if (length === undefined) return values[offset] as JsonElement;
+  if (length === undefined) return values[offset];
   let innerSize = 1;
   for (const dimension of inner) innerSize *= dimension;
   const result: JsonNested[] = [];
