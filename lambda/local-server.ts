@@ -24,13 +24,18 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): LocalServerOption
     args: argv,
     options: { port: { type: 'string' }, host: { type: 'string' }, models: { type: 'string' } },
   });
-  const portText = values.port ?? env.PORT ?? '8080';
+  // An empty variable counts as unset, as in a shell's ${PORT:-8080}.
+  const portText = values.port ?? (env.PORT || '8080');
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be an integer from 0 to 65535, got "${portText}"`);
   }
   // Loopback by default: the local twin has no authentication, so exposing it on the network is an explicit choice.
-  return { port, host: values.host ?? env.HOST ?? '127.0.0.1', modelsDir: values.models ?? env.MODELS_DIR ?? 'models' };
+  return {
+    port,
+    host: values.host ?? (env.HOST || '127.0.0.1'),
+    modelsDir: values.models ?? (env.MODELS_DIR || 'models'),
+  };
 }
 
 export async function startLocalServer(
@@ -72,8 +77,7 @@ async function serveHttp(
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
       statusCode = 413;
-      // Stop reading the rest of an oversized upload: close the connection after answering.
-      response.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      response.writeHead(413, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: error.message }));
       return;
     }
@@ -111,7 +115,10 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     console.log(`${signal}: shutting down`);
     server.close(() => {
-      void registry.release().then(() => process.exit(0));
+      void registry.release().then(() => {
+        console.log('stopped');
+        process.exit(0);
+      });
     });
     server.closeIdleConnections();
     // In-flight requests get a moment to finish; a stuck client must not keep the process alive.

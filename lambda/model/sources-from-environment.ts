@@ -12,7 +12,7 @@ import { S3ModelSource } from './s3-model-source';
 export function modelSourcesFromEnvironment(env: NodeJS.ProcessEnv = process.env): ModelSource[] {
   const bucket = env[ModelEnvironment.bucket];
   if (bucket === undefined || bucket === '') {
-    return modelSourcesFromFolder(env[ModelEnvironment.modelsDir] ?? 'models');
+    return modelSourcesFromFolder(env[ModelEnvironment.modelsDir] || 'models');
   }
   const required = (variable: string): string => {
     const value = env[variable];
