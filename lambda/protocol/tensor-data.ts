@@ -170,7 +170,8 @@ function createSink(datatype: Datatype, size: number): Sink {
     case 'FP64':
       return { kind: 'float', array: new Float64Array(size) };
     case 'BYTES':
-      return { kind: 'bytes', array: new Array<string>(size) };
+      // Filled strictly in order from empty, which keeps it a packed array; `new Array(size)` would be holey.
+      return { kind: 'bytes', array: [] };
   }
 }
 

@@ -20,20 +20,24 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 export function toJsonData(tensor: Tensor): JsonElement[] {
   const data = tensor.data;
   const n = data.length;
-  const out = new Array<JsonElement>(n);
+  // Grown by push rather than preallocated: V8 keeps large `new Array(n)` arrays in slow dictionary mode.
+  const out: JsonElement[] = [];
   if (tensor.datatype === 'BOOL') {
-    for (let i = 0; i < n; i++) out[i] = data[i] !== 0;
+    for (let i = 0; i < n; i++) out.push(data[i] !== 0);
   } else if (tensor.datatype === 'FP16') {
-    for (let i = 0; i < n; i++) out[i] = finiteOrString(fromHalfBits(Number(data[i])));
+    for (let i = 0; i < n; i++) out.push(finiteOrString(fromHalfBits(Number(data[i]))));
   } else if (data instanceof Float32Array || data instanceof Float64Array) {
-    for (let i = 0; i < n; i++) out[i] = finiteOrString(data[i]);
+    for (let i = 0; i < n; i++) {
+      const value = data[i];
+      out.push(Number.isFinite(value) ? value : String(value));
+    }
   } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) {
       const value = data[i];
-      out[i] = value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
+      out.push(value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value.toString());
     }
   } else {
-    for (let i = 0; i < n; i++) out[i] = data[i];
+    for (let i = 0; i < n; i++) out.push(data[i]);
   }
   return out;
 }
