@@ -2,6 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE, MODEL_FILE, type ModelManifest } from '../../contract/model-repository';
 
+export interface TrainingResult {
+  readonly folder: string;
+  readonly accuracy: number;
+  readonly heldOutRows: number;
+  readonly bytes: number;
+}
+
 export const MODELS_ROOT = join(__dirname, '..', '..', 'models');
 
 /** Writes version 1 of a model: the demo models are retrained in place, not rolled forward. */

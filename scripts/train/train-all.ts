@@ -1,7 +1,11 @@
+import { trainMnist } from './train-mnist';
 import { trainPenguins } from './train-penguins';
 
 async function main(): Promise<void> {
-  for (const [name, train] of [['penguins', trainPenguins]] as const) {
+  for (const [name, train] of [
+    ['penguins', trainPenguins],
+    ['mnist', trainMnist],
+  ] as const) {
     const started = performance.now();
     const result = await train();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -1,18 +1,11 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { forestToOnnx } from './forest-onnx';
-import { writeModel } from './model-files';
+import { type TrainingResult, writeModel } from './model-files';
 import { loadPenguinsSplit, PENGUIN_FEATURES, PENGUIN_SPECIES } from './penguins-data';
 import { forestProbabilities, trainRandomForest } from './random-forest';
 import { seededRandom } from './seeded-random';
 
 const FOREST_SEED = 7;
-
-export interface TrainingResult {
-  readonly folder: string;
-  readonly accuracy: number;
-  readonly heldOutRows: number;
-  readonly bytes: number;
-}
 
 export async function trainPenguins(): Promise<TrainingResult> {
   const { train, heldOut } = loadPenguinsSplit();
