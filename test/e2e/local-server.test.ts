@@ -48,7 +48,7 @@ async function request(baseUrl: string, method: string, urlPath: string, body?: 
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: JSON.parse(await response.text()) };
 }
 
 describe('npm start', () => {
