@@ -51,7 +51,7 @@ class Adam {
 }
 
 /** Hidden activations and class probabilities of one row; `hidden` and `probabilities` are overwritten. */
-export function forward(mlp: Mlp, row: Float32Array, hidden: Float64Array, probabilities: Float64Array): void {
+function forward(mlp: Mlp, row: Float32Array, hidden: Float64Array, probabilities: Float64Array): void {
   const { inputs, classes, w1, b1, w2, b2 } = mlp;
   const width = mlp.hidden;
   for (let j = 0; j < width; j++) hidden[j] = b1[j];

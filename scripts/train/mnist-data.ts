@@ -35,7 +35,7 @@ function readDigit(digit: number): number[] {
   return data as number[];
 }
 
-export function loadMnist(): DigitRows {
+function loadMnist(): DigitRows {
   const perDigit = MNIST_DIGITS.map((_, digit) => readDigit(digit));
   const count = perDigit.reduce((sum, data) => sum + data.length / MNIST_PIXELS, 0);
   const pixels = new Float32Array(count * MNIST_PIXELS);

@@ -3,6 +3,7 @@ import { onnx } from 'onnx-proto';
 const { AttributeType } = onnx.AttributeProto;
 export const { DataType } = onnx.TensorProto;
 
+/** 13+ gives Softmax its per-row (last axis) meaning; 17 is old enough for any recent ONNX Runtime. */
 export const ONNX_OPSET: onnx.IOperatorSetIdProto = { domain: '', version: 17 };
 /** Version 3 still has TreeEnsembleClassifier; version 5 deprecates it for TreeEnsemble, which fewer runtimes have. */
 export const ONNX_ML_OPSET: onnx.IOperatorSetIdProto = { domain: 'ai.onnx.ml', version: 3 };
@@ -25,7 +26,7 @@ export function batchTensor(
 }
 
 export function floatInitializer(name: string, dims: readonly number[], values: Float32Array): onnx.ITensorProto {
-  // raw_data is little-endian by the ONNX spec; so is every machine Node.js runs training on.
+  // raw_data must be little-endian; copying the Float32Array's bytes is only right because x64 and arm64 are too.
   return {
     name,
     dims: [...dims],

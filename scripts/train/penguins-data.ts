@@ -30,7 +30,7 @@ function datasetPath(): string {
 }
 
 /** Every penguin with all four measurements (the dataset has two rows without any), in dataset order. */
-export function loadPenguins(): PenguinRows {
+function loadPenguins(): PenguinRows {
   const records: unknown = JSON.parse(readFileSync(datasetPath(), 'utf8'));
   if (!Array.isArray(records)) throw new Error(`${datasetPath()} should hold an array of penguins`);
   const features: number[][] = [];
