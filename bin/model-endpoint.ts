@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
+import { ModelEndpointStack } from '../lib/model-endpoint-stack';
+
+const app = new App();
+// Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
+const config = resolveDeploymentConfig(
+  rawConfigFromContext((key) => app.node.tryGetContext(key)),
+  process.cwd(),
+);
+new ModelEndpointStack(app, 'ModelEndpoint', {
+  description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
+  config,
+  // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no
+  // credentials, and nothing in the stack needs a lookup.
+});
+// Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

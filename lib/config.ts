@@ -1,0 +1,318 @@
+import * as path from 'node:path';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN, scanModelRepository } from '../contract/model-repository';
+
+/** How callers authenticate to the API. */
+export type AuthMode = 'apiKey' | 'iam' | 'cognito';
+export const AUTH_MODES: readonly AuthMode[] = ['apiKey', 'iam', 'cognito'];
+
+/** Per-model settings a user may pin in the `models` context value. */
+export interface ModelSettings {
+  /** Version folder to deploy. @default - the highest version in the repository */
+  readonly version?: string;
+  /** Lambda memory. @default - sized from the model file, see InferenceFunction */
+  readonly memorySizeMiB?: number;
+  /** Provisioned concurrency kept warm on the `live` alias. @default - none (on-demand only) */
+  readonly minProvisionedConcurrency?: number;
+  /** Upper bound for utilisation-based autoscaling of provisioned concurrency. @default - minProvisionedConcurrency */
+  readonly maxProvisionedConcurrency?: number;
+  /** Concurrency reserved for (and capping) this model's function. @default - none (shares the account pool) */
+  readonly reservedConcurrency?: number;
+}
+
+/** One model to deploy, resolved against the repository folder. */
+export interface ModelDeployment extends ModelSettings {
+  readonly name: string;
+  readonly version: string;
+  /** Absolute path of the `model.onnx` file. */
+  readonly modelPath: string;
+}
+
+/** The whole deployment, typed and validated; bin/ builds it from CDK context, the stack consumes it. */
+export interface DeploymentConfig {
+  readonly modelsDir: string;
+  readonly models: readonly ModelDeployment[];
+  readonly auth: AuthMode;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly quotaRequestsPerDay?: number;
+  readonly alarmEmail?: string;
+  readonly waf: boolean;
+  readonly wafRequestsPer5MinutesPerIp: number;
+  readonly logRetentionDays: RetentionDays;
+}
+
+/** Defaults of every setting, in one place so the README table and the code cannot drift apart unnoticed. */
+export const CONFIG_DEFAULTS = {
+  modelsDir: 'models',
+  auth: 'apiKey',
+  // Steady-state requests per second for the whole stage; a 1,769 MiB function answers a small model in a few ms,
+  // so 100 rps stays well inside the default account concurrency of 1,000 while stopping a runaway client.
+  throttlingRateLimit: 100,
+  throttlingBurstLimit: 200,
+  waf: true,
+  // WAF's smallest useful window is 5 minutes; 3,000 per IP is ~10 rps sustained, far above a human with curl.
+  wafRequestsPer5MinutesPerIp: 3000,
+  logRetentionDays: RetentionDays.ONE_MONTH,
+} as const;
+
+const SETTING_NAMES = [
+  'modelsDir',
+  'models',
+  'auth',
+  'throttlingRateLimit',
+  'throttlingBurstLimit',
+  'quotaRequestsPerDay',
+  'alarmEmail',
+  'waf',
+  'wafRequestsPer5MinutesPerIp',
+  'logRetentionDays',
+] as const;
+type SettingName = (typeof SETTING_NAMES)[number];
+
+/** The raw values as CDK context holds them: typed JSON from cdk.json, strings from `-c key=value`. */
+export type RawConfig = Partial<Record<SettingName, unknown>>;
+
+/** Reads every setting from a context lookup (`node.tryGetContext`). */
+export function rawConfigFromContext(tryGetContext: (key: string) => unknown): RawConfig {
+  const raw: Partial<Record<SettingName, unknown>> = {};
+  for (const name of SETTING_NAMES) {
+    const value = tryGetContext(name);
+    if (value !== undefined) raw[name] = value;
+  }
+  return raw;
+}
+
+const MODEL_SETTING_NAMES: readonly (keyof ModelSettings)[] = [
+  'version',
+  'memorySizeMiB',
+  'minProvisionedConcurrency',
+  'maxProvisionedConcurrency',
+  'reservedConcurrency',
+];
+
+const VALID_RETENTION_DAYS = Object.values(RetentionDays).filter((value): value is RetentionDays => {
+  return typeof value === 'number' && value > 0;
+});
+
+// Deliberately loose: SNS sends a confirmation mail anyway; this only catches a missing or swapped value.
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * Turns raw context values into a validated DeploymentConfig. `baseDir` resolves a relative `modelsDir` (the CDK app
+ * folder). Throws an Error naming the setting, the value received and the fix.
+ */
+export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): DeploymentConfig {
+  const modelsDir = path.resolve(baseDir, readString(raw, 'modelsDir') ?? CONFIG_DEFAULTS.modelsDir);
+  const auth = readString(raw, 'auth') ?? CONFIG_DEFAULTS.auth;
+  if (!isAuthMode(auth)) {
+    throw new Error(`auth ("${auth}") is not a known auth mode: use one of ${AUTH_MODES.join(', ')}`);
+  }
+  const throttlingRateLimit = readNumber(raw, 'throttlingRateLimit', { min: 1 }) ?? CONFIG_DEFAULTS.throttlingRateLimit;
+  const throttlingBurstLimit =
+    readNumber(raw, 'throttlingBurstLimit', { min: 1, integer: true }) ?? CONFIG_DEFAULTS.throttlingBurstLimit;
+  const quotaRequestsPerDay = readNumber(raw, 'quotaRequestsPerDay', { min: 1, integer: true });
+  const alarmEmail = readString(raw, 'alarmEmail');
+  if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
+    throw new Error(
+      `alarmEmail ("${alarmEmail}") is not an email address: set it to e.g. team@example.com or remove it`,
+    );
+  }
+  const waf = readBoolean(raw, 'waf') ?? CONFIG_DEFAULTS.waf;
+  const wafRequestsPer5MinutesPerIp =
+    readNumber(raw, 'wafRequestsPer5MinutesPerIp', { min: 10, max: 2_000_000_000, integer: true }) ??
+    CONFIG_DEFAULTS.wafRequestsPer5MinutesPerIp;
+  const logRetentionDays = readNumber(raw, 'logRetentionDays', { integer: true }) ?? CONFIG_DEFAULTS.logRetentionDays;
+  if (!isRetentionDays(logRetentionDays)) {
+    throw new Error(
+      `logRetentionDays (${logRetentionDays}) is not a retention CloudWatch Logs accepts: use one of ${VALID_RETENTION_DAYS.join(', ')}`,
+    );
+  }
+  return {
+    modelsDir,
+    models: resolveModels(modelsDir, raw.models),
+    auth,
+    throttlingRateLimit,
+    throttlingBurstLimit,
+    ...(quotaRequestsPerDay === undefined ? {} : { quotaRequestsPerDay }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    waf,
+    wafRequestsPer5MinutesPerIp,
+    logRetentionDays,
+  };
+}
+
+/**
+ * Without a `models` setting every model of the repository deploys at its highest version, so adding a folder is
+ * all it takes. With one, exactly the listed models deploy, each with its own settings (`{}` for the defaults).
+ */
+function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[] {
+  const repository = scanModelRepository(modelsDir);
+  const settings = parseModelsSetting(rawModels);
+  const wanted: Record<string, ModelSettings> =
+    settings ?? Object.fromEntries(repository.map((model) => [model.name, {}]));
+  const models: ModelDeployment[] = [];
+  for (const [name, modelSettings] of Object.entries(wanted)) {
+    const found = repository.find((model) => model.name === name);
+    if (found === undefined) {
+      const available = repository.map((model) => model.name).join(', ') || 'none';
+      throw new Error(
+        `models.${name} names a model that is not in ${modelsDir} (found: ${available}): add ${name}/<version>/model.onnx there or remove the entry`,
+      );
+    }
+    const highest = found.versions[found.versions.length - 1];
+    const version = modelSettings.version ?? highest?.version;
+    const files = found.versions.find((candidate) => candidate.version === version);
+    if (files === undefined || version === undefined) {
+      throw new Error(
+        `models.${name}.version ("${version}") has no model file in ${path.join(modelsDir, name)} (versions: ${found.versions.map((v) => v.version).join(', ')}): pick one of those versions or add ${name}/${version}/model.onnx`,
+      );
+    }
+    models.push({ ...modelSettings, name, version, modelPath: files.modelPath });
+  }
+  if (models.length === 0) {
+    throw new Error(
+      `no model to deploy in ${modelsDir}: add <name>/<version>/model.onnx there, or point modelsDir at your model repository`,
+    );
+  }
+  return models;
+}
+
+function parseModelsSetting(value: unknown): Record<string, ModelSettings> | undefined {
+  if (value === undefined) return undefined;
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(
+        `models (${value}) is not valid JSON: pass an object such as '{"penguins": {"version": "1"}}' or remove the setting`,
+      );
+    }
+  }
+  if (!isRecord(parsed)) {
+    throw new Error(
+      `models (${JSON.stringify(parsed)}) must be an object keyed by model name, e.g. {"penguins": {"memorySizeMiB": 2048}}`,
+    );
+  }
+  const result: Record<string, ModelSettings> = {};
+  for (const [name, entry] of Object.entries(parsed)) {
+    if (!MODEL_NAME_PATTERN.test(name)) {
+      throw new Error(`models.${name} is not a valid model name: use lowercase letters, digits, "-" and "_"`);
+    }
+    result[name] = parseModelSettings(name, entry);
+  }
+  return result;
+}
+
+function parseModelSettings(name: string, entry: unknown): ModelSettings {
+  if (!isRecord(entry)) {
+    throw new Error(`models.${name} (${JSON.stringify(entry)}) must be an object: use {} for the defaults`);
+  }
+  for (const key of Object.keys(entry)) {
+    if (!(MODEL_SETTING_NAMES as readonly string[]).includes(key)) {
+      throw new Error(`models.${name}.${key} is not a model setting: use ${MODEL_SETTING_NAMES.join(', ')}`);
+    }
+  }
+  const prefix = `models.${name}`;
+  const version = entry.version === undefined ? undefined : String(entry.version);
+  if (version !== undefined && !MODEL_VERSION_PATTERN.test(version)) {
+    throw new Error(`${prefix}.version ("${version}") is not a positive integer: use a version folder name like "1"`);
+  }
+  const memorySizeMiB = readNumber(entry, 'memorySizeMiB', { min: 128, max: 10_240, integer: true }, prefix);
+  const minProvisionedConcurrency = readNumber(entry, 'minProvisionedConcurrency', { min: 1, integer: true }, prefix);
+  const maxProvisionedConcurrency = readNumber(entry, 'maxProvisionedConcurrency', { min: 1, integer: true }, prefix);
+  const reservedConcurrency = readNumber(entry, 'reservedConcurrency', { min: 1, integer: true }, prefix);
+  if (maxProvisionedConcurrency !== undefined && minProvisionedConcurrency === undefined) {
+    throw new Error(
+      `${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}) needs ${prefix}.minProvisionedConcurrency: set the minimum to keep warm, e.g. 1`,
+    );
+  }
+  if (
+    minProvisionedConcurrency !== undefined &&
+    maxProvisionedConcurrency !== undefined &&
+    minProvisionedConcurrency > maxProvisionedConcurrency
+  ) {
+    throw new Error(
+      `${prefix}.minProvisionedConcurrency (${minProvisionedConcurrency}) must not exceed ${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}): lower the minimum or raise the maximum`,
+    );
+  }
+  const provisionedCeiling = maxProvisionedConcurrency ?? minProvisionedConcurrency;
+  if (
+    reservedConcurrency !== undefined &&
+    provisionedCeiling !== undefined &&
+    provisionedCeiling > reservedConcurrency
+  ) {
+    throw new Error(
+      `${prefix}.reservedConcurrency (${reservedConcurrency}) is below the provisioned concurrency (${provisionedCeiling}): Lambda cannot provision more than it reserves, raise reservedConcurrency`,
+    );
+  }
+  return {
+    ...(version === undefined ? {} : { version }),
+    ...(memorySizeMiB === undefined ? {} : { memorySizeMiB }),
+    ...(minProvisionedConcurrency === undefined ? {} : { minProvisionedConcurrency }),
+    ...(maxProvisionedConcurrency === undefined ? {} : { maxProvisionedConcurrency }),
+    ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+  };
+}
+
+interface NumberRule {
+  readonly min?: number;
+  readonly max?: number;
+  readonly integer?: boolean;
+}
+
+function readNumber(
+  raw: Readonly<Record<string, unknown>>,
+  key: string,
+  rule: NumberRule,
+  prefix?: string,
+): number | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  const name = prefix === undefined ? key : `${prefix}.${key}`;
+  // `-c key=5` arrives as the string "5"; cdk.json gives a number.
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number)) {
+    throw new Error(`${name} (${JSON.stringify(value)}) is not a number: set it to a number, e.g. ${rule.min ?? 1}`);
+  }
+  if (rule.integer === true && !Number.isInteger(number)) {
+    throw new Error(`${name} (${number}) must be a whole number: round it`);
+  }
+  if (rule.min !== undefined && number < rule.min) {
+    throw new Error(`${name} (${number}) must be at least ${rule.min}: raise it`);
+  }
+  if (rule.max !== undefined && number > rule.max) {
+    throw new Error(`${name} (${number}) must be at most ${rule.max}: lower it`);
+  }
+  return number;
+}
+
+function readString(raw: RawConfig, key: SettingName): string | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new Error(`${key} (${JSON.stringify(value)}) must be a non-empty string: set a value or remove the setting`);
+  }
+  return value;
+}
+
+function readBoolean(raw: RawConfig, key: SettingName): boolean | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`${key} (${JSON.stringify(value)}) must be true or false`);
+}
+
+function isAuthMode(value: string): value is AuthMode {
+  return (AUTH_MODES as readonly string[]).includes(value);
+}
+
+function isRetentionDays(value: number): value is RetentionDays {
+  return (VALID_RETENTION_DAYS as readonly number[]).includes(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,418 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../../contract/environment';
+import { MODEL_NAME_PATTERN } from '../../contract/model-repository';
+import { AUTH_MODES, type AuthMode } from '../config';
+
+/** A model the API routes to. */
+export interface InferenceApiModel {
+  readonly modelName: string;
+  /** What the model's routes invoke: the model function's `live` alias. */
+  readonly handler: lambda.IFunction;
+}
+
+export interface InferenceApiProps {
+  /** Models to route; each gets its own paths. */
+  readonly models: readonly InferenceApiModel[];
+  /** How callers authenticate. @default 'apiKey' */
+  readonly auth?: AuthMode;
+  /** User pool for `auth: 'cognito'`. @default - a new pool with MFA and no self sign-up */
+  readonly userPool?: cognito.IUserPool;
+  /** Stage-wide steady-state requests per second. @default 100 */
+  readonly throttlingRateLimit?: number;
+  /** Stage-wide burst of requests. @default 200 */
+  readonly throttlingBurstLimit?: number;
+  /** Requests per day per API key (apiKey mode only). @default - no quota */
+  readonly quotaRequestsPerDay?: number;
+  /** Attach a WAF web ACL (AWS managed common rules, known bad inputs, a per-IP rate limit). @default true */
+  readonly waf?: boolean;
+  /** The WAF rate-based rule's limit per client IP over 5 minutes. @default 3000 */
+  readonly wafRequestsPer5MinutesPerIp?: number;
+  /** Retention of the access log group. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Version reported by `GET /v2`. @default - the version in this project's package.json */
+  readonly serverVersion?: string;
+  /** Stage name, the first path segment of the URL. @default 'prod' */
+  readonly stageName?: string;
+}
+
+/** The Open Inference Protocol datatypes; the request validator rejects anything else before a function runs. */
+const DATATYPES = [
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+];
+
+/**
+ * One regional REST API for all models (REST, not HTTP API: only REST has API keys, usage plans, per-client
+ * throttling, request validation and WAF). Each model's routes go to its own function alias; `/v2` and
+ * `/v2/health/*` are answered by API Gateway itself (mock integrations), so they cost no Lambda invocation and no
+ * cold start, and report the API as up even while a model's function is cold.
+ */
+export class InferenceApi extends Construct {
+  public readonly api: apigw.RestApi;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly auth: AuthMode;
+  /** The API key callers send in `x-api-key` (apiKey mode). */
+  public readonly apiKey?: apigw.IApiKey;
+  public readonly usagePlan?: apigw.UsagePlan;
+  /** The user pool whose tokens the API accepts (cognito mode). */
+  public readonly userPool?: cognito.IUserPool;
+  /** An app client for signing users in (cognito mode, when the pool was created here). */
+  public readonly userPoolClient?: cognito.UserPoolClient;
+  public readonly webAcl?: wafv2.CfnWebACL;
+
+  constructor(scope: Construct, id: string, props: InferenceApiProps) {
+    super(scope, id);
+    this.auth = props.auth ?? 'apiKey';
+    validateProps(props, this.auth);
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    let methodOptions: apigw.MethodOptions;
+    if (this.auth === 'cognito') {
+      if (props.userPool === undefined) {
+        const created = this.createUserPool();
+        this.userPool = created.pool;
+        this.userPoolClient = created.client;
+      } else {
+        this.userPool = props.userPool;
+      }
+      const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+        cognitoUserPools: [this.userPool],
+      });
+      methodOptions = { authorizationType: apigw.AuthorizationType.COGNITO, authorizer };
+    } else if (this.auth === 'iam') {
+      methodOptions = { authorizationType: apigw.AuthorizationType.IAM };
+    } else {
+      methodOptions = { apiKeyRequired: true, authorizationType: apigw.AuthorizationType.NONE };
+    }
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'Open Inference Protocol (KServe v2) endpoint for ONNX models',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Execution logging needs the account-level CloudWatch role; creating it makes a first deploy work.
+      cloudWatchRole: true,
+      defaultMethodOptions: methodOptions,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: accessLogFormat(),
+        // ERROR only: INFO logs every request and, with data tracing, bodies, which may hold personal data.
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        throttlingRateLimit: props.throttlingRateLimit ?? 100,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+      },
+    });
+    this.addGatewayResponses();
+
+    const validator = this.api.addRequestValidator('BodyValidator', {
+      validateRequestBody: true,
+      // No route declares required parameters today; on, it enforces any that a later route adds.
+      validateRequestParameters: true,
+    });
+    const inferModel = this.api.addModel('InferRequest', {
+      contentType: 'application/json',
+      description: 'Open Inference Protocol inference request',
+      schema: inferRequestSchema(),
+    });
+    const predictModel = this.api.addModel('PredictRequest', {
+      contentType: 'application/json',
+      description: 'KServe v1 predict request',
+      schema: {
+        schema: apigw.JsonSchemaVersion.DRAFT4,
+        type: apigw.JsonSchemaType.OBJECT,
+        required: ['instances'],
+        properties: { instances: { type: apigw.JsonSchemaType.ARRAY, minItems: 1 } },
+      },
+    });
+    const validated = (model: apigw.IModel): apigw.MethodOptions => ({
+      requestValidator: validator,
+      requestModels: { 'application/json': model },
+    });
+
+    const v2 = this.api.root.addResource('v2');
+    const serverVersion = props.serverVersion ?? projectVersion();
+    v2.addMethod('GET', staticAnswer({ name: SERVICE_NAME, version: serverVersion, extensions: [] }), staticMethod);
+    const health = v2.addResource('health');
+    health.addResource('live').addMethod('GET', staticAnswer({ live: true }), staticMethod);
+    // Each model's function loads its model on its own cold start, so "ready" here means the API accepts requests;
+    // a model's own readiness is /v2/models/<name>/ready, answered by its function.
+    health.addResource('ready').addMethod('GET', staticAnswer({ ready: true }), staticMethod);
+
+    const v2Models = v2.addResource('models');
+    const v1Models = this.api.root.addResource('v1').addResource('models');
+    for (const model of props.models) {
+      // One integration per model; permissions are scoped to this API, not to each method, to keep one
+      // lambda:InvokeFunction permission per model instead of one per route.
+      const integration = new apigw.LambdaIntegration(model.handler, { scopePermissionToMethod: false });
+      const modelResource = v2Models.addResource(model.modelName);
+      const versionResource = modelResource.addResource('versions').addResource('{version}');
+      for (const resource of [modelResource, versionResource]) {
+        resource.addMethod('GET', integration);
+        resource.addResource('ready').addMethod('GET', integration);
+        resource.addResource('infer').addMethod('POST', integration, validated(inferModel));
+      }
+      // API Gateway path parts may contain ':', so the v1 route is a literal resource per model.
+      v1Models.addResource(`${model.modelName}:predict`).addMethod('POST', integration, validated(predictModel));
+    }
+
+    if (this.auth === 'apiKey') {
+      this.apiKey = this.api.addApiKey('ApiKey', { description: 'Default key for the inference API' });
+      this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+        description: 'Throttling and quota for holders of the default API key',
+        throttle: { rateLimit: props.throttlingRateLimit ?? 100, burstLimit: props.throttlingBurstLimit ?? 200 },
+        ...(props.quotaRequestsPerDay === undefined
+          ? {}
+          : { quota: { limit: props.quotaRequestsPerDay, period: apigw.Period.DAY } }),
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+      this.usagePlan.addApiKey(this.apiKey);
+    }
+
+    if (props.waf ?? true) {
+      this.webAcl = createWebAcl(this, props.wafRequestsPer5MinutesPerIp ?? 3000);
+      const association = new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: this.api.deploymentStage.stageArn,
+        webAclArn: this.webAcl.attrArn,
+      });
+      // The stage ARN is built from a literal stage name, so CloudFormation would not otherwise wait for the stage.
+      association.node.addDependency(this.api.deploymentStage);
+    }
+  }
+
+  /** The API's invoke URL (ends with the stage name and a slash). */
+  public get url(): string {
+    return this.api.url;
+  }
+
+  private createUserPool(): { readonly pool: cognito.UserPool; readonly client: cognito.UserPoolClient } {
+    const pool = new cognito.UserPool(this, 'UserPool', {
+      // Admins invite callers; an open sign-up would hand out API access to anyone.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const client = pool.addClient('Client', { authFlows: { userSrp: true }, generateSecret: false });
+    return { pool, client };
+  }
+
+  /** Error answers in the protocol's shape (`{"error": "..."}`) instead of API Gateway's `{"message": "..."}`. */
+  private addGatewayResponses(): void {
+    const errorBody = { 'application/json': '{"error":$context.error.messageString}' };
+    this.api.addGatewayResponse('Default4xx', { type: apigw.ResponseType.DEFAULT_4XX, templates: errorBody });
+    this.api.addGatewayResponse('Default5xx', { type: apigw.ResponseType.DEFAULT_5XX, templates: errorBody });
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: apigw.ResponseType.BAD_REQUEST_BODY,
+      templates: {
+        'application/json':
+          '{"error":"the request body does not match the route: /infer expects {\\"inputs\\": [{\\"name\\", \\"shape\\", \\"datatype\\", \\"data\\"}]} with a protocol datatype, :predict expects {\\"instances\\": [...]}; send Content-Type: application/json"}',
+      },
+    });
+    // Without IAM auth, "missing authentication token" only ever means there is no such route or verb: answer 404
+    // as the protocol does. With IAM it also means an unsigned request, so it stays 403 there.
+    if (this.auth !== 'iam') {
+      this.api.addGatewayResponse('NoSuchRoute', {
+        type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        statusCode: '404',
+        templates: {
+          'application/json':
+            '{"error":"no such route: the API serves /v2, /v2/health/live, /v2/health/ready, /v2/models/<name>[/versions/<v>][/ready|/infer] and /v1/models/<name>:predict for the deployed models"}',
+        },
+      });
+    }
+  }
+}
+
+function validateProps(props: InferenceApiProps, auth: string): void {
+  if (!(AUTH_MODES as readonly string[]).includes(auth)) {
+    throw new Error(`auth ("${auth}") is not a known auth mode: use one of ${AUTH_MODES.join(', ')}`);
+  }
+  if (props.models.length === 0) {
+    throw new Error('models is empty: pass at least one model to route');
+  }
+  const seen = new Set<string>();
+  for (const model of props.models) {
+    if (!MODEL_NAME_PATTERN.test(model.modelName)) {
+      throw new Error(
+        `models[].modelName ("${model.modelName}") is not a valid model name: use lowercase letters, digits, "-", "_"`,
+      );
+    }
+    if (seen.has(model.modelName)) {
+      throw new Error(`models lists ${model.modelName} twice: route each model once`);
+    }
+    seen.add(model.modelName);
+  }
+  if (props.userPool !== undefined && auth !== 'cognito') {
+    throw new Error(`userPool is set but auth is "${auth}": set auth to "cognito" or drop the user pool`);
+  }
+  if (props.quotaRequestsPerDay !== undefined && auth !== 'apiKey') {
+    throw new Error(
+      `quotaRequestsPerDay (${props.quotaRequestsPerDay}) needs auth "apiKey" (quotas live on usage plans), but auth is "${auth}": remove the quota or use API keys`,
+    );
+  }
+  for (const [name, value] of [
+    ['throttlingRateLimit', props.throttlingRateLimit],
+    ['throttlingBurstLimit', props.throttlingBurstLimit],
+  ] as const) {
+    if (value !== undefined && !(value > 0)) {
+      throw new Error(`${name} (${value}) must be above 0: API Gateway would reject every request`);
+    }
+  }
+  const wafLimit = props.wafRequestsPer5MinutesPerIp;
+  if (wafLimit !== undefined && (!Number.isInteger(wafLimit) || wafLimit < 10)) {
+    throw new Error(`wafRequestsPer5MinutesPerIp (${wafLimit}) must be a whole number of at least 10, WAF's minimum`);
+  }
+}
+
+const staticMethod: apigw.MethodOptions = { methodResponses: [{ statusCode: '200' }] };
+
+function staticAnswer(body: object): apigw.MockIntegration {
+  return new apigw.MockIntegration({
+    passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+    requestTemplates: { 'application/json': '{"statusCode": 200}' },
+    integrationResponses: [{ statusCode: '200', responseTemplates: { 'application/json': JSON.stringify(body) } }],
+  });
+}
+
+function inferRequestSchema(): apigw.JsonSchema {
+  const { OBJECT, ARRAY, STRING, INTEGER } = apigw.JsonSchemaType;
+  return {
+    schema: apigw.JsonSchemaVersion.DRAFT4,
+    title: 'InferRequest',
+    type: OBJECT,
+    required: ['inputs'],
+    properties: {
+      id: { type: STRING },
+      parameters: { type: OBJECT },
+      inputs: {
+        type: ARRAY,
+        minItems: 1,
+        items: {
+          type: OBJECT,
+          required: ['name', 'shape', 'datatype', 'data'],
+          properties: {
+            name: { type: STRING },
+            shape: { type: ARRAY, items: { type: INTEGER, minimum: 0 } },
+            datatype: { type: STRING, enum: DATATYPES },
+            parameters: { type: OBJECT },
+          },
+        },
+      },
+      outputs: {
+        type: ARRAY,
+        items: { type: OBJECT, required: ['name'], properties: { name: { type: STRING } } },
+      },
+    },
+  };
+}
+
+function accessLogFormat(): apigw.AccessLogFormat {
+  const f = apigw.AccessLogField;
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: f.contextRequestId(),
+      time: f.contextRequestTime(),
+      ip: f.contextIdentitySourceIp(),
+      userAgent: f.contextIdentityUserAgent(),
+      caller: f.contextIdentityCaller(),
+      user: f.contextIdentityUser(),
+      apiKeyId: f.contextIdentityApiKeyId(),
+      method: f.contextHttpMethod(),
+      resourcePath: f.contextResourcePath(),
+      path: f.contextPath(),
+      status: f.contextStatus(),
+      responseLength: f.contextResponseLength(),
+      responseLatency: f.contextResponseLatency(),
+      integrationLatency: f.contextIntegrationLatency(),
+      integrationStatus: f.contextIntegrationStatus(),
+      error: f.contextErrorMessage(),
+      errorType: f.contextErrorResponseType(),
+      wafStatus: f.contextWafResponseCode(),
+      xrayTraceId: f.contextXrayTraceId(),
+    }),
+  );
+}
+
+function createWebAcl(scope: Construct, rateLimit: number): wafv2.CfnWebACL {
+  const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+    cloudWatchMetricsEnabled: true,
+    metricName,
+    sampledRequestsEnabled: true,
+  });
+  const managed = (priority: number, name: string, excluded: readonly string[]): wafv2.CfnWebACL.RuleProperty => ({
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name,
+        ...(excluded.length === 0
+          ? {}
+          : { ruleActionOverrides: excluded.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }),
+      },
+    },
+    visibilityConfig: visibility(name),
+  });
+  return new wafv2.CfnWebACL(scope, 'WebAcl', {
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    visibilityConfig: visibility('InferenceApiWebAcl'),
+    rules: [
+      {
+        name: 'RateLimitPerIp',
+        priority: 0,
+        action: { block: {} },
+        statement: { rateBasedStatement: { limit: rateLimit, aggregateKeyType: 'IP' } },
+        visibilityConfig: visibility('RateLimitPerIp'),
+      },
+      // SizeRestrictions_BODY blocks bodies over 8 KB, and a single 28x28 image as JSON is already larger; the API
+      // still caps bodies at 10 MB and the function at 6 MB, so that one rule only counts.
+      managed(1, 'AWSManagedRulesCommonRuleSet', ['SizeRestrictions_BODY']),
+      managed(2, 'AWSManagedRulesKnownBadInputsRuleSet', []),
+    ],
+  });
+}
+
+/** The version of this project, reported by `GET /v2` like the local server does. */
+function projectVersion(): string {
+  const file = path.join(__dirname, '..', '..', 'package.json');
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown };
+    return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,255 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, MODEL_DIMENSION, RuntimeMetric, SERVICE_NAME } from '../../contract/environment';
+
+/** One model's function as the monitoring sees it. */
+export interface MonitoredModel {
+  readonly modelName: string;
+  readonly function: lambda.IFunction;
+  /** The `live` alias the API invokes; its metrics carry provisioned concurrency. */
+  readonly alias: lambda.IAlias;
+  readonly logGroup: logs.ILogGroup;
+  /** Whether the alias has provisioned concurrency, which adds utilisation and spillover graphs. */
+  readonly provisioned: boolean;
+}
+
+export interface InferenceMonitoringProps {
+  /** The REST API whose requests, errors and latency are graphed and alarmed. */
+  readonly api: apigw.IRestApi;
+  readonly models: readonly MonitoredModel[];
+  /** Topic the alarms notify, e.g. a team's existing one. @default - a new KMS-encrypted, SSL-only topic */
+  readonly alarmTopic?: sns.ITopic;
+  /** Email subscribed to the alarm topic; AWS sends a confirmation mail first. @default - no subscription */
+  readonly alarmEmail?: string;
+  /** Share of API requests answered 5xx that raises the alarm, between 0 and 1. @default 0.05 */
+  readonly serverErrorRateThreshold?: number;
+  /** API p99 latency (ms) that raises the alarm when sustained for 15 minutes. @default 3000 */
+  readonly latencyP99ThresholdMs?: number;
+}
+
+/**
+ * One dashboard for the API and every model, and alarms on what needs a human: API 5xx rate and p99 latency, each
+ * model's Lambda errors and throttles. Every alarm notifies one SNS topic.
+ */
+export class InferenceMonitoring extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly alarmTopic: sns.ITopic;
+  /** The customer managed key of the created topic (CloudWatch cannot publish to a topic under the AWS managed key). */
+  public readonly alarmTopicKey?: kms.Key;
+  public readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: InferenceMonitoringProps) {
+    super(scope, id);
+    const errorRate = props.serverErrorRateThreshold ?? 0.05;
+    if (!(errorRate > 0 && errorRate < 1)) {
+      throw new Error(`serverErrorRateThreshold (${errorRate}) must be between 0 and 1, e.g. 0.05 for 5%`);
+    }
+    const latencyMs = props.latencyP99ThresholdMs ?? 3000;
+    if (!(latencyMs > 0 && latencyMs <= 29_000)) {
+      throw new Error(`latencyP99ThresholdMs (${latencyMs}) must be above 0 and at most 29000, API Gateway's timeout`);
+    }
+
+    if (props.alarmTopic === undefined) {
+      const key = new kms.Key(this, 'AlarmTopicKey', {
+        description: 'Encrypts the inference alarm topic',
+        enableKeyRotation: true,
+      });
+      key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      this.alarmTopicKey = key;
+      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: 'Model endpoint alarms',
+        masterKey: key,
+        enforceSSL: true,
+      });
+    } else {
+      this.alarmTopic = props.alarmTopic;
+    }
+    if (props.alarmEmail !== undefined) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+
+    const apiName = props.api.restApiName;
+    const apiMetric = (metricName: string, statistic: string, label: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiName: apiName },
+        statistic,
+        label,
+        period: Duration.minutes(1),
+      });
+
+    const alarms: cloudwatch.Alarm[] = [];
+    const alarm = (id: string, alarmProps: cloudwatch.AlarmProps): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, id, alarmProps);
+      created.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      created.addOkAction(new actions.SnsAction(this.alarmTopic));
+      alarms.push(created);
+      return created;
+    };
+
+    alarm('ApiServerErrorRate', {
+      // 5XXError is 0 or 1 per request, so its average is the share of requests that failed.
+      metric: apiMetric('5XXError', 'Average', '5xx rate'),
+      threshold: errorRate,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        `More than ${errorRate * 100}% of API requests failed with 5xx in 3 of the last 5 minutes: callers get errors. ` +
+        'Check first: the per-model Errors and Throttles graphs on the dashboard to find the model, then its log group ' +
+        '(errors at "level": "ERROR", timeouts, "model load" failures such as a sha256 mismatch or a missing S3 object); ' +
+        'a 502/504 with no function error points at the API access log (integrationStatus, error).',
+    });
+    alarm('ApiLatencyP99', {
+      metric: apiMetric('Latency', 'p99', 'p99 latency').with({ period: Duration.minutes(5) }),
+      threshold: latencyMs,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        `API p99 latency stayed above ${latencyMs} ms for 15 minutes: 1 in 100 requests is slow. ` +
+        'Check first: each model\'s "Cold starts" and "InferenceLatency" graphs (cold starts suggest provisioned ' +
+        'concurrency; slow inference suggests more memory, i.e. more CPU), then IntegrationLatency vs Latency in the ' +
+        'access log to tell the function from the gateway.',
+    });
+
+    const modelRows: cloudwatch.IWidget[][] = [];
+    for (const model of props.models) {
+      const fn = model.function;
+      // The raw model name keeps ids distinct: `my-model` and `my_model` would collapse to one PascalCase id.
+      alarm(`${model.modelName}-Errors`, {
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          `Model ${model.modelName}: its function failed (crash, timeout or out of memory) in the last 5 minutes; ` +
+          'client mistakes are 4xx answers and do not count here. Check first: the log group ' +
+          `${model.logGroup.logGroupName} for "Task timed out", "Runtime exited" or "level": "ERROR", and Max memory ` +
+          'used vs the memory size in the REPORT lines.',
+      });
+      alarm(`${model.modelName}-Throttles`, {
+        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          `Model ${model.modelName}: Lambda refused invocations for lack of concurrency in the last 5 minutes; callers ` +
+          'got 5xx. Check first: the Concurrency graph against the reserved concurrency and the account limit ' +
+          '(Service Quotas, "Concurrent executions"), then raise reservedConcurrency or the provisioned maximum.',
+      });
+      modelRows.push(modelWidgets(model));
+    }
+    this.alarms = alarms;
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# Inference API\nRequests, errors and latency of every route; one row per model below.`,
+        width: 24,
+        height: 1,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('API requests', [apiMetric('Count', 'Sum', 'requests')]),
+      graph('API errors', [apiMetric('4XXError', 'Sum', '4xx'), apiMetric('5XXError', 'Sum', '5xx')]),
+      graph('API latency (ms)', [
+        apiMetric('Latency', 'p50', 'p50'),
+        apiMetric('Latency', 'p90', 'p90'),
+        apiMetric('Latency', 'p99', 'p99'),
+      ]),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 6, height: 6 }),
+    );
+    for (const row of modelRows) this.dashboard.addWidgets(...row);
+  }
+
+  /** Console link to the dashboard. */
+  public get dashboardUrl(): string {
+    return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`;
+  }
+}
+
+function modelWidgets(model: MonitoredModel): cloudwatch.IWidget[] {
+  const fn = model.function;
+  const minute = { period: Duration.minutes(1) };
+  const runtimeMetric = (metricName: string, statistic: string): cloudwatch.Metric =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      // Powertools adds `service`; the runtime adds the model; both must match for CloudWatch to find the series.
+      dimensionsMap: { service: SERVICE_NAME, [MODEL_DIMENSION]: model.modelName },
+      statistic,
+      label: `${metricName} ${statistic}`,
+      ...minute,
+    });
+  const widgets: cloudwatch.IWidget[] = [
+    new cloudwatch.TextWidget({ markdown: `## Model ${model.modelName}`, width: 24, height: 1 }),
+    graph(`${model.modelName}: invocations, errors, throttles`, [
+      fn.metricInvocations({ ...minute, label: 'invocations' }),
+      fn.metricErrors({ ...minute, label: 'errors' }),
+      fn.metricThrottles({ ...minute, label: 'throttles' }),
+    ]),
+    graph(`${model.modelName}: duration (ms)`, [
+      fn.metricDuration({ ...minute, statistic: 'p50', label: 'p50' }),
+      fn.metricDuration({ ...minute, statistic: 'p99', label: 'p99' }),
+    ]),
+    graph(`${model.modelName}: concurrency`, [
+      fn.metric('ConcurrentExecutions', { ...minute, statistic: 'Maximum', label: 'concurrent executions' }),
+    ]),
+    graph(`${model.modelName}: InferenceLatency and ModelLoadTime (ms)`, [
+      runtimeMetric(RuntimeMetric.inferenceLatency, 'p50'),
+      runtimeMetric(RuntimeMetric.inferenceLatency, 'p99'),
+      runtimeMetric(RuntimeMetric.modelLoadTime, 'Maximum'),
+    ]),
+    new cloudwatch.LogQueryWidget({
+      title: `${model.modelName}: cold starts (init duration from REPORT records)`,
+      logGroupNames: [model.logGroup.logGroupName],
+      view: cloudwatch.LogQueryVisualizationType.LINE,
+      // Lambda publishes no init-duration metric; the JSON platform.report record carries it per cold start.
+      queryLines: [
+        'filter type = "platform.report" and ispresent(record.metrics.initDurationMs)',
+        'stats count(*) as coldStarts, avg(record.metrics.initDurationMs) as avgInitMs, max(record.metrics.initDurationMs) as maxInitMs by bin(5m)',
+      ],
+      width: 8,
+      height: 6,
+    }),
+  ];
+  if (model.provisioned) {
+    widgets.push(
+      graph(`${model.modelName}: provisioned concurrency`, [
+        model.alias.metric('ProvisionedConcurrencyUtilization', {
+          ...minute,
+          statistic: 'Maximum',
+          label: 'utilization',
+        }),
+      ]),
+      graph(`${model.modelName}: spillover to on-demand`, [
+        model.alias.metric('ProvisionedConcurrencySpilloverInvocations', {
+          ...minute,
+          statistic: 'Sum',
+          label: 'spillover invocations',
+        }),
+      ]),
+    );
+  }
+  return widgets;
+}
+
+function graph(title: string, metrics: cloudwatch.IMetric[]): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left: metrics, width: 6, height: 6 });
+}

@@ -1,0 +1,120 @@
+import { Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from './compliance';
+import type { DeploymentConfig } from './config';
+import { InferenceApi } from './constructs/inference-api';
+import { InferenceFunction } from './constructs/inference-function';
+import { InferenceMonitoring } from './constructs/inference-monitoring';
+import { ModelStore } from './constructs/model-store';
+import { OnnxRuntimeLayer } from './constructs/onnx-runtime-layer';
+
+export interface ModelEndpointStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+  /** Handler entry of the inference functions. @default - lambda/handler.ts of this project */
+  readonly handlerEntry?: string;
+}
+
+/** Every model of the config behind one authenticated, throttled, monitored REST API. */
+export class ModelEndpointStack extends Stack {
+  public readonly modelStore: ModelStore;
+  public readonly onnxRuntime: OnnxRuntimeLayer;
+  public readonly functions: readonly InferenceFunction[];
+  public readonly api: InferenceApi;
+  public readonly monitoring: InferenceMonitoring;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.modelStore = new ModelStore(this, 'ModelStore', {
+      models: config.models,
+      logRetention: config.logRetentionDays,
+    });
+    this.onnxRuntime = new OnnxRuntimeLayer(this, 'OnnxRuntime');
+
+    const models = new Construct(this, 'Models');
+    this.functions = config.models.map((model) => {
+      const artifact = this.modelStore.artifacts.find((a) => a.name === model.name && a.version === model.version);
+      if (artifact === undefined) throw new Error(`model ${model.name} ${model.version} was not uploaded`);
+      const fn = new InferenceFunction(models, model.name, {
+        modelName: model.name,
+        modelVersion: model.version,
+        modelBucket: this.modelStore.bucket,
+        modelKey: artifact.key,
+        modelSha256: artifact.sha256,
+        modelSizeBytes: artifact.sizeBytes,
+        layers: [this.onnxRuntime.layer],
+        architecture: this.onnxRuntime.architecture,
+        logRetention: config.logRetentionDays,
+        ...(props.handlerEntry === undefined ? {} : { entry: props.handlerEntry }),
+        ...(model.memorySizeMiB === undefined ? {} : { memorySizeMiB: model.memorySizeMiB }),
+        ...(model.minProvisionedConcurrency === undefined
+          ? {}
+          : { minProvisionedConcurrency: model.minProvisionedConcurrency }),
+        ...(model.maxProvisionedConcurrency === undefined
+          ? {}
+          : { maxProvisionedConcurrency: model.maxProvisionedConcurrency }),
+        ...(model.reservedConcurrency === undefined ? {} : { reservedConcurrency: model.reservedConcurrency }),
+      });
+      // Provisioned concurrency initialises environments during the deploy, and they load the model at init.
+      if (this.modelStore.deployment !== undefined) fn.node.addDependency(this.modelStore.deployment);
+      return fn;
+    });
+
+    this.api = new InferenceApi(this, 'Api', {
+      models: this.functions.map((fn) => ({ modelName: fn.modelName, handler: fn.alias })),
+      auth: config.auth,
+      throttlingRateLimit: config.throttlingRateLimit,
+      throttlingBurstLimit: config.throttlingBurstLimit,
+      ...(config.quotaRequestsPerDay === undefined ? {} : { quotaRequestsPerDay: config.quotaRequestsPerDay }),
+      waf: config.waf,
+      wafRequestsPer5MinutesPerIp: config.wafRequestsPer5MinutesPerIp,
+      logRetention: config.logRetentionDays,
+    });
+
+    this.monitoring = new InferenceMonitoring(this, 'Monitoring', {
+      api: this.api.api,
+      models: this.functions.map((fn) => ({
+        modelName: fn.modelName,
+        function: fn.function,
+        alias: fn.alias,
+        logGroup: fn.logGroup,
+        provisioned: fn.provisioned,
+      })),
+      ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the inference API', value: this.api.url });
+    if (this.api.apiKey !== undefined) {
+      new CfnOutput(this, 'ApiKeyId', { description: 'Id of the API key', value: this.api.apiKey.keyId });
+      new CfnOutput(this, 'ApiKeyValueCommand', {
+        description: 'Prints the API key to send as x-api-key',
+        value: Fn.join('', [
+          'aws apigateway get-api-key --api-key ',
+          this.api.apiKey.keyId,
+          ' --include-value --query value --output text --region ',
+          Aws.REGION,
+        ]),
+      });
+    }
+    if (this.api.userPool !== undefined) {
+      new CfnOutput(this, 'UserPoolId', {
+        description: 'Cognito user pool of API callers',
+        value: this.api.userPool.userPoolId,
+      });
+    }
+    if (this.api.userPoolClient !== undefined) {
+      new CfnOutput(this, 'UserPoolClientId', {
+        description: 'App client for signing in API callers',
+        value: this.api.userPoolClient.userPoolClientId,
+      });
+    }
+    new CfnOutput(this, 'DashboardUrl', { description: 'CloudWatch dashboard', value: this.monitoring.dashboardUrl });
+    new CfnOutput(this, 'ModelBucketName', {
+      description: 'Bucket of the content-addressed model artifacts',
+      value: this.modelStore.bucket.bucketName,
+    });
+
+    acknowledgeFindings({ stack: this, modelStore: this.modelStore, functions: this.functions, api: this.api });
+  }
+}
