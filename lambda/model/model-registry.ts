@@ -3,6 +3,17 @@ import { logger, recordModelTiming, traced } from '../observability';
 import { NotFoundError, ServiceUnavailableError } from '../protocol/errors';
 import type { ModelSource } from './model-source';
 import { type LoadedModel, loadOnnxModel } from './onnx-model';
+import { loadOnnxModelInWorker } from './worker-model';
+
+export interface ModelRegistryOptions {
+  /**
+   * Run each model in its own worker thread, so that a long inference does not stall the event loop. Worth it where
+   * one process serves concurrent requests (the local server); in Lambda an execution environment serves one
+   * request at a time, so the thread hop would only add latency.
+   * @default false
+   */
+  readonly workerThreads?: boolean;
+}
 
 /**
  * One model version: its source and, once loaded, its session. A load in flight is shared by concurrent requests;
@@ -13,15 +24,19 @@ class ModelSlot {
   private loaded: LoadedModel | undefined;
   private pending: Promise<LoadedModel> | undefined;
 
-  constructor(readonly source: ModelSource) {}
+  constructor(
+    readonly source: ModelSource,
+    private readonly loadModel: typeof loadOnnxModel,
+  ) {}
 
   get isLoaded(): boolean {
-    return this.loaded !== undefined;
+    return this.loaded?.isAlive === true;
   }
 
   /** The loaded model; throws the load's own error when it cannot be loaded now. */
   load(): Promise<LoadedModel> {
-    if (this.loaded !== undefined) return Promise.resolve(this.loaded);
+    if (this.loaded?.isAlive) return Promise.resolve(this.loaded);
+    this.loaded = undefined;
     this.pending ??= this.loadOnce().finally(() => {
       this.pending = undefined;
     });
@@ -39,7 +54,7 @@ class ModelSlot {
     const started = performance.now();
     const model = await traced(`## load ${name}`, async () => {
       const bytes = await this.source.readBytes();
-      return { bytes: bytes.byteLength, loaded: await loadOnnxModel(name, version, bytes) };
+      return { bytes: bytes.byteLength, loaded: await this.loadModel(name, version, bytes) };
     });
     const ms = Math.round((performance.now() - started) * 10) / 10;
     logger.info('model loaded', { model: name, version, location, bytes: model.bytes, ms });
@@ -53,10 +68,11 @@ class ModelSlot {
 export class ModelRegistry {
   private readonly slots = new Map<string, Map<string, ModelSlot>>();
 
-  constructor(sources: readonly ModelSource[]) {
+  constructor(sources: readonly ModelSource[], options: ModelRegistryOptions = {}) {
+    const loadModel = options.workerThreads ? loadOnnxModelInWorker : loadOnnxModel;
     for (const source of sources) {
       const versions = this.slots.get(source.name) ?? new Map<string, ModelSlot>();
-      versions.set(source.version, new ModelSlot(source));
+      versions.set(source.version, new ModelSlot(source, loadModel));
       this.slots.set(source.name, versions);
     }
   }

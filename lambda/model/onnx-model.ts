@@ -7,6 +7,8 @@ export interface LoadedModel {
   readonly spec: ModelSpec;
   /** Runs the model; `inputs` must already match `spec` (the protocol layer checks that). */
   run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
+  /** False once the model can no longer run (its worker thread died); the registry then loads it again. */
+  readonly isAlive: boolean;
   release(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function loadOnnxModel(name: string, version: string, bytes: Uint8A
   };
   return {
     spec,
+    isAlive: true,
     async run(inputs, outputNames) {
       const feeds: Record<string, OrtTensor> = {};
       for (const input of inputs) {

@@ -1,0 +1,80 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Tensor } from '../protocol/tensor';
+import type { LoadedModel } from './onnx-model';
+import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-messages';
+
+// Beside this file: onnx-worker.ts when run from source (tsx, jest), onnx-worker.js once compiled. A TypeScript
+// entry needs tsx's require hook inside the worker too; `--import tsx` in execArgv does not reach workers on Node 20.
+const WORKER_ENTRY = path.join(__dirname, `onnx-worker${path.extname(__filename)}`);
+const WORKER_SCRIPT = WORKER_ENTRY.endsWith('.ts')
+  ? `require('tsx/cjs/api').register(); require(${JSON.stringify(WORKER_ENTRY)});`
+  : `require(${JSON.stringify(WORKER_ENTRY)});`;
+
+interface Pending {
+  resolve(outputs: Tensor[]): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Loads a model into its own worker thread and runs it there, so the event loop keeps answering other requests
+ * (health checks, other models) during a long inference. Requests to one model queue in its worker in order.
+ * Inputs and outputs cross threads by structured clone: a memory copy, far cheaper than the JSON around them.
+ */
+export function loadOnnxModelInWorker(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
+  const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData: { name, version, bytes } satisfies WorkerStart });
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let exitError: Error | undefined;
+
+  return new Promise((resolveLoad, rejectLoad) => {
+    worker.on('message', (reply: WorkerReply) => {
+      switch (reply.kind) {
+        case 'ready':
+          resolveLoad(model(reply.spec));
+          return;
+        case 'failed':
+          rejectLoad(new Error(reply.message));
+          void worker.terminate();
+          return;
+        case 'result':
+          pending.get(reply.id)?.resolve(reply.outputs);
+          pending.delete(reply.id);
+          return;
+        case 'error':
+          pending.get(reply.id)?.reject(new Error(reply.message));
+          pending.delete(reply.id);
+          return;
+      }
+    });
+    worker.on('error', (error) => {
+      exitError = error;
+    });
+    worker.on('exit', (code) => {
+      exitError ??= new Error(`the worker thread of model ${name} version ${version} exited with code ${code}`);
+      rejectLoad(exitError);
+      for (const { reject } of pending.values()) reject(exitError);
+      pending.clear();
+    });
+  });
+
+  function model(spec: LoadedModel['spec']): LoadedModel {
+    return {
+      spec,
+      get isAlive() {
+        return exitError === undefined;
+      },
+      run(inputs, outputNames) {
+        if (exitError !== undefined) return Promise.reject(exitError);
+        const id = nextId++;
+        return new Promise<Tensor[]>((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          worker.postMessage({ id, inputs, outputNames } satisfies WorkerRequest);
+        });
+      },
+      async release() {
+        await worker.terminate();
+      },
+    };
+  }
+}
