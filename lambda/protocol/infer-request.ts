@@ -1,4 +1,5 @@
 /** Parses and validates an Open Inference Protocol inference request body against the model it is sent to. */
+import { decodeBinaryTensorData } from './binary-tensor-data';
 import { BadRequestError } from './errors';
 import { describe, isJsonObject, type JsonObject } from './json';
 import { DATATYPES, type Datatype, type ModelSpec, type Tensor, type TensorSpec } from './tensor';
@@ -12,9 +13,27 @@ export interface InferRequest {
   readonly inputs: Tensor[];
   /** The output names to return, in the model's output order; every output when the request names none. */
   readonly outputs: string[];
+  /**
+   * The outputs to return as binary tensor data (`"binary_data": true` on the output, or `"binary_data_output": true`
+   * in the request's parameters), in output order; absent when every output is to be JSON.
+   */
+  readonly binaryOutputs?: string[];
 }
 
-export function decodeInferRequest(body: unknown, model: ModelSpec): InferRequest {
+export interface DecodeInferRequestOptions {
+  /**
+   * The binary tensor data after the JSON header, when the request came with `Inference-Header-Content-Length`.
+   * Inputs with `"parameters": {"binary_data_size": n}` take their next n bytes from it, in the order the request
+   * lists them.
+   */
+  readonly binaryData?: Uint8Array;
+}
+
+export function decodeInferRequest(
+  body: unknown,
+  model: ModelSpec,
+  options: DecodeInferRequestOptions = {},
+): InferRequest {
   if (!isJsonObject(body)) {
     throw new BadRequestError(`the request body must be a JSON object with "inputs", got ${describe(body)}`);
   }
@@ -25,18 +44,24 @@ export function decodeInferRequest(body: unknown, model: ModelSpec): InferReques
   if (parameters !== undefined && !isJsonObject(parameters)) {
     throw new BadRequestError(`"parameters" must be an object when present, got ${describe(parameters)}`);
   }
-  const request: InferRequest = {
-    inputs: decodeInputs(body.inputs, model),
-    outputs: decodeRequestedOutputs(body.outputs, model),
-  };
+  const binaryOutput = parameters?.binary_data_output ?? false;
+  if (typeof binaryOutput !== 'boolean') {
+    throw new BadRequestError(
+      `"parameters"."binary_data_output" must be true or false when present, got ${describe(binaryOutput)}`,
+    );
+  }
+  const inputs = decodeInputs(body.inputs, model, options.binaryData);
+  const { outputs, binaryOutputs } = decodeRequestedOutputs(body.outputs, model, binaryOutput);
   return {
     ...(id !== undefined && { id }),
     ...(parameters !== undefined && { parameters }),
-    ...request,
+    inputs,
+    outputs,
+    ...(binaryOutputs.length > 0 && { binaryOutputs }),
   };
 }
 
-function decodeInputs(inputs: unknown, model: ModelSpec): Tensor[] {
+function decodeInputs(inputs: unknown, model: ModelSpec, binaryData: Uint8Array | undefined): Tensor[] {
   const expectedNames = listNames(model.inputs);
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new BadRequestError(
@@ -44,6 +69,8 @@ function decodeInputs(inputs: unknown, model: ModelSpec): Tensor[] {
     );
   }
   const received = new Map<string, JsonObject>();
+  const binaryParts = new Map<string, Uint8Array>();
+  let binaryOffset = 0;
   inputs.forEach((input: unknown, index) => {
     if (!isJsonObject(input)) {
       throw new BadRequestError(
@@ -61,7 +88,25 @@ function decodeInputs(inputs: unknown, model: ModelSpec): Tensor[] {
       throw new BadRequestError(`input "${name}" is given more than once; send each input once`);
     }
     received.set(name, input);
+    const size = binaryDataSize(input, name, binaryData);
+    if (size !== undefined && binaryData !== undefined) {
+      if (binaryOffset + size > binaryData.byteLength) {
+        throw new BadRequestError(
+          `input "${name}": binary_data_size ${size} needs bytes ${binaryOffset} to ${binaryOffset + size} of the ` +
+            `binary data, but only ${binaryData.byteLength} bytes follow the JSON header`,
+        );
+      }
+      binaryParts.set(name, binaryData.subarray(binaryOffset, binaryOffset + size));
+      binaryOffset += size;
+    }
   });
+  if (binaryData !== undefined && binaryOffset !== binaryData.byteLength) {
+    throw new BadRequestError(
+      `${binaryData.byteLength} bytes follow the JSON header, but the inputs' binary_data_size add up to ` +
+        `${binaryOffset}; check Inference-Header-Content-Length (the JSON header's length in bytes) and each ` +
+        'binary_data_size, and send the body as Content-Type: application/octet-stream so that no proxy re-encodes it',
+    );
+  }
   return model.inputs.map((spec) => {
     const input = received.get(spec.name);
     if (input === undefined) {
@@ -69,13 +114,45 @@ function decodeInputs(inputs: unknown, model: ModelSpec): Tensor[] {
         `missing input "${spec.name}": model "${model.name}" needs every one of ${expectedNames}`,
       );
     }
-    return decodeInput(input, spec);
+    return decodeInput(input, spec, binaryParts.get(spec.name));
   });
 }
 
-function decodeInput(input: JsonObject, spec: TensorSpec): Tensor {
+/** The input's `binary_data_size` parameter, or undefined when its data is JSON. */
+function binaryDataSize(input: JsonObject, name: string, binaryData: Uint8Array | undefined): number | undefined {
+  const parameters = input.parameters;
+  if (parameters === undefined) return undefined;
+  if (!isJsonObject(parameters)) {
+    throw new BadRequestError(
+      `input "${name}": "parameters" must be an object when present, got ${describe(parameters)}`,
+    );
+  }
+  const size = parameters.binary_data_size;
+  if (size === undefined) return undefined;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw new BadRequestError(
+      `input "${name}": "binary_data_size" must be the byte length of its binary data, a non-negative integer, got ${describe(size)}`,
+    );
+  }
+  if (input.data !== undefined) {
+    throw new BadRequestError(
+      `input "${name}" has both "data" and "binary_data_size"; send its values either as JSON "data" or as binary data`,
+    );
+  }
+  if (binaryData === undefined) {
+    throw new BadRequestError(
+      `input "${name}" has binary_data_size ${size}, but the request has no Inference-Header-Content-Length header; ` +
+        'binary data must follow the JSON header in the body, with that header giving the JSON length in bytes',
+    );
+  }
+  return size;
+}
+
+function decodeInput(input: JsonObject, spec: TensorSpec, binary: Uint8Array | undefined): Tensor {
   const { name } = spec;
-  for (const field of ['shape', 'datatype', 'data'] as const) {
+  // Binary inputs carry their values after the JSON header instead of in "data".
+  const required = binary === undefined ? (['shape', 'datatype', 'data'] as const) : (['shape', 'datatype'] as const);
+  for (const field of required) {
     if (input[field] === undefined) {
       throw new BadRequestError(
         `input "${name}" is missing "${field}": every input needs "name", "shape", "datatype" and "data" ` +
@@ -85,6 +162,9 @@ function decodeInput(input: JsonObject, spec: TensorSpec): Tensor {
   }
   const datatype = decodeDatatype(input.datatype, spec);
   const shape = decodeShape(input.shape, spec);
+  if (binary !== undefined) {
+    return { name, datatype, shape, data: decodeBinaryTensorData(name, datatype, shape, binary) };
+  }
   if (!Array.isArray(input.data)) {
     throw new BadRequestError(
       `input "${name}": "data" must be an array (flat or nested, row-major), got ${describe(input.data)}`,
@@ -136,10 +216,17 @@ function decodeShape(shape: unknown, spec: TensorSpec): number[] {
   return dimensions;
 }
 
-function decodeRequestedOutputs(outputs: unknown, model: ModelSpec): string[] {
+interface RequestedOutputs {
+  readonly outputs: string[];
+  readonly binaryOutputs: string[];
+}
+
+function decodeRequestedOutputs(outputs: unknown, model: ModelSpec, binaryByDefault: boolean): RequestedOutputs {
   const allNames = model.outputs.map((spec) => spec.name);
   // An empty list is read like an absent one: clients such as tritonclient send [] when nothing was picked.
-  if (outputs === undefined || (Array.isArray(outputs) && outputs.length === 0)) return allNames;
+  if (outputs === undefined || (Array.isArray(outputs) && outputs.length === 0)) {
+    return { outputs: allNames, binaryOutputs: binaryByDefault ? allNames : [] };
+  }
   const expected = `model "${model.name}" has outputs ${listNames(model.outputs)}`;
   if (!Array.isArray(outputs)) {
     throw new BadRequestError(
@@ -147,11 +234,12 @@ function decodeRequestedOutputs(outputs: unknown, model: ModelSpec): string[] {
     );
   }
   const requested = new Set<string>();
+  const binary = new Set<string>();
   outputs.forEach((output: unknown, index) => {
-    const name = isJsonObject(output) ? output.name : undefined;
-    if (typeof name !== 'string') {
+    if (!isJsonObject(output) || typeof output.name !== 'string') {
       throw new BadRequestError(`outputs[${index}] must be an object with a string "name", got ${describe(output)}`);
     }
+    const name = output.name;
     if (!allNames.includes(name)) {
       throw new BadRequestError(`unknown output "${name}": ${expected}`);
     }
@@ -159,8 +247,28 @@ function decodeRequestedOutputs(outputs: unknown, model: ModelSpec): string[] {
       throw new BadRequestError(`output "${name}" is requested more than once; request each output once`);
     }
     requested.add(name);
+    if (isBinaryOutput(output, name, binaryByDefault)) binary.add(name);
   });
-  return allNames.filter((name) => requested.has(name));
+  return {
+    outputs: allNames.filter((name) => requested.has(name)),
+    binaryOutputs: allNames.filter((name) => binary.has(name)),
+  };
+}
+
+/** An output's own `binary_data` parameter overrides the request's `binary_data_output`, as in Triton. */
+function isBinaryOutput(output: JsonObject, name: string, binaryByDefault: boolean): boolean {
+  const parameters = output.parameters;
+  if (parameters === undefined) return binaryByDefault;
+  if (!isJsonObject(parameters)) {
+    throw new BadRequestError(
+      `output "${name}": "parameters" must be an object when present, got ${describe(parameters)}`,
+    );
+  }
+  const binary = parameters.binary_data ?? binaryByDefault;
+  if (typeof binary !== 'boolean') {
+    throw new BadRequestError(`output "${name}": "binary_data" must be true or false, got ${describe(binary)}`);
+  }
+  return binary;
 }
 
 function listNames(specs: readonly TensorSpec[]): string {

@@ -1,4 +1,5 @@
 /** Encodes model outputs as an Open Inference Protocol inference response. */
+import { encodeBinaryTensorData } from './binary-tensor-data';
 import type { InferRequest } from './infer-request';
 import type { ModelSpec, Tensor } from './tensor';
 import { type JsonElement, toJsonData } from './tensor-json';
@@ -7,8 +8,10 @@ export interface InferResponseOutput {
   readonly name: string;
   readonly datatype: string;
   readonly shape: number[];
-  /** Flat, row-major. */
-  readonly data: JsonElement[];
+  /** Flat, row-major; absent when the output travels as binary tensor data. */
+  readonly data?: JsonElement[];
+  /** Present on binary outputs: their bytes follow the JSON header, in output order. */
+  readonly parameters?: { readonly binary_data_size: number };
 }
 
 export interface InferResponse {
@@ -21,12 +24,17 @@ export interface InferResponse {
 /**
  * Returns the outputs the request asked for, in the request's output order. `outputs` may hold more tensors than were
  * asked for; a requested one missing from it is a server bug, so that is a plain Error (a 500), not a client error.
+ *
+ * With `binaryChunks`, the request's binary outputs are appended to it as raw bytes (in output order) and carry
+ * `binary_data_size` instead of `data`; without it every output is JSON, for callers that can only send JSON.
  */
 export function encodeInferResponse(
   model: ModelSpec,
   request: InferRequest,
   outputs: readonly Tensor[],
+  binaryChunks?: Uint8Array[],
 ): InferResponse {
+  const binaryOutputs = binaryChunks === undefined ? [] : (request.binaryOutputs ?? []);
   return {
     model_name: model.name,
     model_version: model.version,
@@ -36,7 +44,13 @@ export function encodeInferResponse(
       if (tensor === undefined) {
         throw new Error(`model "${model.name}" produced no output "${name}"`);
       }
-      return { name, datatype: tensor.datatype, shape: [...tensor.shape], data: toJsonData(tensor) };
+      const described = { name, datatype: tensor.datatype, shape: [...tensor.shape] };
+      if (binaryChunks === undefined || !binaryOutputs.includes(name)) {
+        return { ...described, data: toJsonData(tensor) };
+      }
+      const bytes = encodeBinaryTensorData(tensor);
+      binaryChunks.push(bytes);
+      return { ...described, parameters: { binary_data_size: bytes.byteLength } };
     }),
   };
 }

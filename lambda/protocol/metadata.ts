@@ -25,11 +25,12 @@ export interface ModelMetadata {
 }
 
 /**
- * The protocol defines no standard extensions, and this server implements none of Triton's (binary tensor data,
- * model repository, statistics, ...); the v1 `:predict` convenience is not a protocol extension. So the list is empty.
+ * The protocol defines no standard extensions; of Triton's, this server implements binary tensor data, under
+ * Triton's name so that clients which check for it (tritonclient, KServe's) find it. The v1 `:predict` convenience
+ * is not a protocol extension.
  */
 export function serverMetadata(version: string): ServerMetadata {
-  return { name: SERVER_NAME, version, extensions: [] };
+  return { name: SERVER_NAME, version, extensions: ['binary_tensor_data'] };
 }
 
 /** `platform` uses Triton's name for ONNX Runtime models, which Open Inference Protocol clients already know. */

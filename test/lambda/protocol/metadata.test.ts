@@ -2,8 +2,12 @@ import { modelMetadata, serverMetadata } from '../../../lambda/protocol/metadata
 import { classifier } from './models';
 
 describe('serverMetadata', () => {
-  it('names the server and its version and claims no extensions', () => {
-    expect(serverMetadata('1.2.3')).toEqual({ name: 'model-endpoint', version: '1.2.3', extensions: [] });
+  it("names the server and its version and claims the binary tensor data extension under Triton's name", () => {
+    expect(serverMetadata('1.2.3')).toEqual({
+      name: 'model-endpoint',
+      version: '1.2.3',
+      extensions: ['binary_tensor_data'],
+    });
   });
 });
 
