@@ -20,17 +20,39 @@ export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHand
     tracer.addServiceNameAnnotation();
     try {
       const body = event.body == null ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-      return toResult(await serveRequest(registry, { method: event.httpMethod, path: event.path, body }));
+      const headers = lowercaseHeaders(event.headers);
+      return toResult(await serveRequest(registry, { method: event.httpMethod, path: event.path, headers, body }));
     } catch (error) {
       return errorResult(error, event, context);
     }
   };
 }
 
+function lowercaseHeaders(headers: APIGatewayProxyEvent['headers'] | null): Record<string, string> {
+  const lowercased: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) lowercased[name.toLowerCase()] = value;
+  }
+  return lowercased;
+}
+
+/**
+ * A binary body goes back base64-encoded with isBase64Encoded, which API Gateway turns into raw bytes for the client
+ * when the API's binaryMediaTypes match the request's Accept header (the local server decodes it the same way).
+ */
 function toResult(response: ApiResponse, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  const binary = response.binaryBody;
+  if (binary !== undefined) {
+    return {
+      statusCode: response.statusCode,
+      headers: { 'content-type': 'application/octet-stream', ...response.headers, ...headers },
+      body: Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
   return {
     statusCode: response.statusCode,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...response.headers, ...headers },
     body: JSON.stringify(response.body),
   };
 }

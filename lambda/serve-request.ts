@@ -1,24 +1,34 @@
 import { RuntimeMetric } from '../contract/environment';
 import type { ModelRegistry } from './model/model-registry';
 import { recordModelTiming, traced, tracer } from './observability';
+import { INFERENCE_HEADER_CONTENT_LENGTH, joinBinaryBody, splitBinaryBody } from './protocol/binary-tensor-data';
 import { BadRequestError } from './protocol/errors';
 import { decodeInferRequest, type InferRequest } from './protocol/infer-request';
 import { encodeInferResponse } from './protocol/infer-response';
 import { modelMetadata, serverMetadata } from './protocol/metadata';
 import { matchRoute } from './protocol/routes';
+import type { ModelSpec, Tensor } from './protocol/tensor';
 import { decodePredictRequest, encodePredictResponse } from './protocol/v1-predict';
 
 /** An HTTP request as the runtime sees it, whether it came from API Gateway or the local server. */
 export interface ApiRequest {
   readonly method: string;
   readonly path: string;
+  /** Header names lowercased (HTTP header names are case-insensitive and API Gateway passes them as sent). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly body?: Uint8Array;
 }
 
-/** A JSON answer: the status and the value to serialise. */
+/**
+ * An answer: the status and the value to serialise as JSON, or, when `binaryBody` is set, bytes to send as they are
+ * (application/octet-stream) with `body` holding the JSON header they start with.
+ */
 export interface ApiResponse {
   readonly statusCode: number;
   readonly body: unknown;
+  readonly binaryBody?: Uint8Array;
+  /** Extra response headers, such as Inference-Header-Content-Length for a binary body. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The server version reported by `GET /v2`. */
@@ -50,9 +60,9 @@ export async function serveRequest(registry: ModelRegistry, request: ApiRequest)
     }
     case 'infer': {
       const model = await registry.get(route.model, route.version);
-      const inferRequest = decodeInferRequest(parseJsonBody(request.body), model.spec);
+      const inferRequest = decodeInfer(request, model.spec);
       const outputs = await runModel(model.spec.name, () => model.run(inferRequest.inputs, inferRequest.outputs));
-      return ok(encodeInferResponse(model.spec, inferRequest, outputs));
+      return encodeInfer(model.spec, inferRequest, outputs);
     }
     case 'predict': {
       const model = await registry.get(route.model);
@@ -67,6 +77,37 @@ function ok(body: unknown): ApiResponse {
   return { statusCode: 200, body };
 }
 
+/** The Inference-Header-Content-Length request header selects the binary tensor data extension's body layout. */
+function decodeInfer(request: ApiRequest, model: ModelSpec): InferRequest {
+  const headerLength = request.headers?.[INFERENCE_HEADER_CONTENT_LENGTH];
+  if (headerLength === undefined) return decodeInferRequest(parseJsonBody(request.body), model);
+  const { header, binary } = splitBinaryBody(requireBody(request.body), headerLength);
+  return decodeInferRequest(
+    parseJsonBody(header, 'the JSON header (the first Inference-Header-Content-Length bytes)'),
+    model,
+    {
+      binaryData: binary,
+    },
+  );
+}
+
+/**
+ * Binary outputs are answered whenever the request asks for them, also for a JSON-only request, as Triton does:
+ * whether a request sends binary inputs and whether it wants binary outputs are independent choices.
+ */
+function encodeInfer(model: ModelSpec, request: InferRequest, outputs: readonly Tensor[]): ApiResponse {
+  if (request.binaryOutputs === undefined) return ok(encodeInferResponse(model, request, outputs));
+  const chunks: Uint8Array[] = [];
+  const header = encodeInferResponse(model, request, outputs, chunks);
+  const { body, headerLength } = joinBinaryBody(header, chunks);
+  return {
+    statusCode: 200,
+    body: header,
+    binaryBody: body,
+    headers: { 'Inference-Header-Content-Length': String(headerLength) },
+  };
+}
+
 async function runModel<T>(model: string, run: () => Promise<T>): Promise<T> {
   tracer.putAnnotation('model', model);
   const started = performance.now();
@@ -75,13 +116,18 @@ async function runModel<T>(model: string, run: () => Promise<T>): Promise<T> {
   return outputs;
 }
 
-function parseJsonBody(body: Uint8Array | undefined): unknown {
+function requireBody(body: Uint8Array | undefined): Uint8Array {
   if (body === undefined || body.byteLength === 0) {
     throw new BadRequestError('the request has no body; send a JSON object such as {"inputs": [...]}');
   }
+  return body;
+}
+
+function parseJsonBody(body: Uint8Array | undefined, what = 'the request body'): unknown {
+  const bytes = requireBody(body);
   try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (error) {
-    throw new BadRequestError(`the request body is not valid JSON (${(error as Error).message})`);
+    throw new BadRequestError(`${what} is not valid JSON (${(error as Error).message})`);
   }
 }
