@@ -77,6 +77,13 @@ export function acknowledgeFindings(parts: CompliantParts): void {
         : 'has ApiKeyRequired: true and the key is bound to a throttled usage plan.',
     ]);
   }
+  if (api.userPoolClient !== undefined && api.userPool !== undefined) {
+    acknowledge(api.userPool, 'AwsSolutions-COG8', [
+      'The pool created for auth "cognito" is on the Essentials plan: Plus (threat protection) is billed per monthly',
+      'active user. The pool is invite-only (AllowAdminCreateUserOnly), requires TOTP MFA (MfaConfiguration ON) and',
+      '12-character passwords; pass your own Plus pool as InferenceApi userPool to get threat protection.',
+    ]);
+  }
   if (api.auth === 'apiKey') {
     acknowledge(api.api, 'AwsSolutions-APIG4', [
       'auth is "apiKey", the default chosen for machine clients (curl, SDKs): every AWS::ApiGateway::Method has',

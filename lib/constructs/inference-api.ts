@@ -125,6 +125,8 @@ export class InferenceApi extends Construct {
         throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
       },
     });
+    // RestApi always adds an `Endpoint` output; the stack prints its own `ApiUrl`, so one URL output is enough.
+    this.api.node.tryRemoveChild('Endpoint');
     this.addGatewayResponses();
 
     const validator = this.api.addRequestValidator('BodyValidator', {
@@ -211,6 +213,8 @@ export class InferenceApi extends Construct {
     const pool = new cognito.UserPool(this, 'UserPool', {
       // Admins invite callers; an open sign-up would hand out API access to anyone.
       selfSignUpEnabled: false,
+      // Essentials, not Plus: threat protection is billed per monthly active user; see the compliance notes.
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
       signInAliases: { email: true },
       mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },

@@ -78,13 +78,14 @@ export class InferenceMonitoring extends Construct {
     }
 
     const apiName = props.api.restApiName;
-    const apiMetric = (metricName: string, statistic: string, label: string): cloudwatch.Metric =>
+    // Alarms get unlabelled metrics: a label turns the alarm into a metric-math query, harder to read in the console.
+    const apiMetric = (metricName: string, statistic: string, label?: string): cloudwatch.Metric =>
       new cloudwatch.Metric({
         namespace: 'AWS/ApiGateway',
         metricName,
         dimensionsMap: { ApiName: apiName },
         statistic,
-        label,
+        ...(label === undefined ? {} : { label }),
         period: Duration.minutes(1),
       });
 
@@ -99,7 +100,7 @@ export class InferenceMonitoring extends Construct {
 
     alarm('ApiServerErrorRate', {
       // 5XXError is 0 or 1 per request, so its average is the share of requests that failed.
-      metric: apiMetric('5XXError', 'Average', '5xx rate'),
+      metric: apiMetric('5XXError', 'Average'),
       threshold: errorRate,
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
@@ -112,7 +113,7 @@ export class InferenceMonitoring extends Construct {
         'a 502/504 with no function error points at the API access log (integrationStatus, error).',
     });
     alarm('ApiLatencyP99', {
-      metric: apiMetric('Latency', 'p99', 'p99 latency').with({ period: Duration.minutes(5) }),
+      metric: apiMetric('Latency', 'p99').with({ period: Duration.minutes(5) }),
       threshold: latencyMs,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

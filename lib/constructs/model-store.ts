@@ -63,7 +63,8 @@ export class ModelStore extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Object ownership left to CDK: with the serverAccessLogsUseBucketPolicy feature flag (cdk.json) the log
+      // delivery is granted by bucket policy and ACLs stay disabled; without it CDK needs the log-delivery ACL.
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

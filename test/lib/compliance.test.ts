@@ -1,0 +1,28 @@
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { buildStack } from './synth';
+
+// bin/ registers the cdk-nag AwsSolutions plugin on every synth; any unacknowledged finding makes synth throw with
+// the list of findings, so each configuration that changes the resource set is checked here.
+describe('cdk-nag AwsSolutions', () => {
+  it.each([
+    ['the defaults', {}],
+    ['auth iam with WAF off', { auth: 'iam', waf: false }],
+    ['auth cognito', { auth: 'cognito' }],
+    [
+      'provisioned concurrency and an alarm email',
+      {
+        models: { alpha: { minProvisionedConcurrency: 1, maxProvisionedConcurrency: 3, reservedConcurrency: 5 } },
+        alarmEmail: 'team@example.com',
+      },
+    ],
+  ])('reports no unacknowledged finding for %s', (_what, raw) => {
+    const { app } = buildStack(raw, { nag: true });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synth on a finding nobody acknowledged', () => {
+    const { app, stack } = buildStack({}, { nag: true });
+    new Bucket(stack, 'Unlogged');
+    expect(() => app.synth()).toThrow('AwsSolutions-S1');
+  });
+});

@@ -1,0 +1,134 @@
+import * as path from 'node:path';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type RawConfig, resolveDeploymentConfig } from '../../lib/config';
+import { FIXTURE_REPOSITORY } from './synth';
+
+const resolve = (raw: RawConfig) => resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
+
+describe('deployment config', () => {
+  it('deploys every model at its highest version with the documented defaults', () => {
+    const config = resolve({});
+    expect(config.models.map((model) => [model.name, model.version])).toEqual([
+      ['alpha', '2'],
+      ['beta', '1'],
+    ]);
+    expect(config.models[0]?.modelPath).toBe(path.join(FIXTURE_REPOSITORY, 'alpha', '2', 'model.onnx'));
+    expect(config).toMatchObject({
+      auth: 'apiKey',
+      throttlingRateLimit: 100,
+      throttlingBurstLimit: 200,
+      waf: true,
+      wafRequestsPer5MinutesPerIp: 3000,
+      logRetentionDays: RetentionDays.ONE_MONTH,
+    });
+    expect(config.alarmEmail).toBeUndefined();
+    expect(config.quotaRequestsPerDay).toBeUndefined();
+  });
+
+  it('resolves a relative modelsDir against the app folder', () => {
+    const config = resolveDeploymentConfig({ modelsDir: 'model-repository' }, path.dirname(FIXTURE_REPOSITORY));
+    expect(config.modelsDir).toBe(FIXTURE_REPOSITORY);
+  });
+
+  it('deploys exactly the listed models with their pinned settings', () => {
+    const config = resolve({
+      models: {
+        alpha: { version: '1', memorySizeMiB: 2048, minProvisionedConcurrency: 1, maxProvisionedConcurrency: 3 },
+      },
+    });
+    expect(config.models).toEqual([
+      {
+        name: 'alpha',
+        version: '1',
+        modelPath: path.join(FIXTURE_REPOSITORY, 'alpha', '1', 'model.onnx'),
+        memorySizeMiB: 2048,
+        minProvisionedConcurrency: 1,
+        maxProvisionedConcurrency: 3,
+      },
+    ]);
+  });
+
+  it('accepts the strings that `cdk -c key=value` passes', () => {
+    const config = resolve({
+      models: '{"beta": {"reservedConcurrency": "5"}}',
+      waf: 'false',
+      throttlingRateLimit: '50',
+      logRetentionDays: '90',
+      quotaRequestsPerDay: '10000',
+      alarmEmail: 'team@example.com',
+      auth: 'iam',
+    });
+    expect(config).toMatchObject({
+      waf: false,
+      throttlingRateLimit: 50,
+      logRetentionDays: RetentionDays.THREE_MONTHS,
+      quotaRequestsPerDay: 10000,
+      alarmEmail: 'team@example.com',
+      auth: 'iam',
+    });
+    expect(config.models.map((model) => [model.name, model.reservedConcurrency])).toEqual([['beta', 5]]);
+  });
+
+  it.each<[string, RawConfig, string]>([
+    [
+      'an unknown auth mode',
+      { auth: 'oauth' },
+      'auth ("oauth") is not a known auth mode: use one of apiKey, iam, cognito',
+    ],
+    [
+      'a minimum above the maximum',
+      { models: { alpha: { minProvisionedConcurrency: 5, maxProvisionedConcurrency: 2 } } },
+      'models.alpha.minProvisionedConcurrency (5) must not exceed models.alpha.maxProvisionedConcurrency (2)',
+    ],
+    [
+      'a maximum without a minimum',
+      { models: { alpha: { maxProvisionedConcurrency: 2 } } },
+      'models.alpha.maxProvisionedConcurrency (2) needs models.alpha.minProvisionedConcurrency',
+    ],
+    [
+      'reserved concurrency below provisioned',
+      { models: { alpha: { minProvisionedConcurrency: 2, maxProvisionedConcurrency: 8, reservedConcurrency: 4 } } },
+      'models.alpha.reservedConcurrency (4) is below the provisioned concurrency (8)',
+    ],
+    ['a model that is not in the repository', { models: { gamma: {} } }, 'models.gamma names a model that is not in'],
+    [
+      'a version without a model file',
+      { models: { alpha: { version: '7' } } },
+      'models.alpha.version ("7") has no model file',
+    ],
+    ['a version that is not a positive integer', { models: { alpha: { version: '01' } } }, 'is not a positive integer'],
+    ['a bad model name', { models: { Alpha: {} } }, 'models.Alpha is not a valid model name'],
+    ['an unknown model setting', { models: { alpha: { memory: 512 } } }, 'models.alpha.memory is not a model setting'],
+    ['models that are not JSON', { models: '{alpha' }, 'models ({alpha) is not valid JSON'],
+    [
+      'memory outside Lambda limits',
+      { models: { alpha: { memorySizeMiB: 64 } } },
+      'models.alpha.memorySizeMiB (64) must be at least 128',
+    ],
+    [
+      'a retention CloudWatch does not offer',
+      { logRetentionDays: 31 },
+      'logRetentionDays (31) is not a retention CloudWatch Logs accepts',
+    ],
+    ['a malformed email', { alarmEmail: 'team' }, 'alarmEmail ("team") is not an email address'],
+    ['a waf value that is not a boolean', { waf: 'yes' }, 'waf ("yes") must be true or false'],
+    [
+      'a throttling rate that is not a number',
+      { throttlingRateLimit: 'fast' },
+      'throttlingRateLimit ("fast") is not a number',
+    ],
+    ['a fractional burst', { throttlingBurstLimit: 1.5 }, 'throttlingBurstLimit (1.5) must be a whole number'],
+    [
+      'a WAF limit below its minimum',
+      { wafRequestsPer5MinutesPerIp: 5 },
+      'wafRequestsPer5MinutesPerIp (5) must be at least 10',
+    ],
+    [
+      'a missing model folder',
+      { modelsDir: '/nonexistent/models' },
+      'cannot read the model repository /nonexistent/models',
+    ],
+  ])('rejects %s', (_what, raw, message) => {
+    expect(() => resolve(raw)).toThrow(message);
+  });
+});

@@ -1,0 +1,335 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
+import { fixtureSha256, synthTemplate } from './synth';
+
+// Synthesized once for the whole file; each option below gets its own single synth.
+let stack: ModelEndpointStack;
+let template: Template;
+beforeAll(() => {
+  ({ stack, template } = synthTemplate());
+});
+
+const alphaKey = () => `models/alpha/2/${fixtureSha256('alpha', '2')}.onnx`;
+
+describe('model store', () => {
+  it('keeps the model bucket logical id stable, since a change would replace the bucket', () => {
+    expect(stack.getLogicalId(stack.modelStore.bucket.node.defaultChild as never)).toBe('ModelStoreBucket9405F36E');
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toContain('ModelStoreBucket9405F36E');
+  });
+
+  it('makes the model bucket versioned, encrypted, private and access-logged', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('^ModelStoreAccessLogs') },
+        LogFilePrefix: 'model-bucket/',
+      },
+    });
+  });
+
+  it('retains both buckets and denies non-TLS access to them', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const bucket of Object.values(buckets)) expect(bucket.DeletionPolicy).toBe('Retain');
+    const policies = template.findResources('AWS::S3::BucketPolicy', {
+      Properties: {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+    });
+    expect(Object.keys(policies)).toHaveLength(2);
+  });
+
+  it('uploads content-addressed artifacts without pruning earlier ones', () => {
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      Prune: false,
+      DestinationBucketName: { Ref: 'ModelStoreBucket9405F36E' },
+    });
+    expect(stack.modelStore.artifacts.map((artifact) => artifact.key)).toEqual([
+      alphaKey(),
+      `models/beta/1/${fixtureSha256('beta', '1')}.onnx`,
+    ]);
+  });
+});
+
+describe('inference functions', () => {
+  it('creates one Node.js 24 arm64 function per model, traced, with source maps', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs24.x' },
+    });
+    expect(Object.keys(functions)).toHaveLength(2);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Architectures: ['arm64'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      MemorySize: 1769,
+      Timeout: 20,
+      TracingConfig: { Mode: 'Active' },
+      Layers: [{ Ref: Match.stringLikeRegexp('^OnnxRuntimeLayer') }],
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.stringLikeRegexp('^ModelsalphaLogs') } },
+    });
+  });
+
+  it('pins each function to its artifact and sha256 through the contract environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          MODEL_NAME: 'alpha',
+          MODEL_VERSION: '2',
+          MODEL_BUCKET: { Ref: 'ModelStoreBucket9405F36E' },
+          MODEL_KEY: alphaKey(),
+          MODEL_SHA256: fixtureSha256('alpha', '2'),
+          POWERTOOLS_SERVICE_NAME: 'model-endpoint',
+          POWERTOOLS_METRICS_NAMESPACE: 'ModelEndpoint',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('lets a function read its own model key and nothing else in the bucket', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ModelsalphaRole') }] },
+    });
+    const statements = Object.values(policies).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const s3Statements = statements.filter((statement) => JSON.stringify(statement.Action).includes('s3:'));
+    expect(s3Statements).toEqual([
+      {
+        Action: 's3:GetObject',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ModelStoreBucket9405F36E', 'Arn'] }, `/${alphaKey()}`]] },
+      },
+    ]);
+  });
+
+  it('points a live alias at the current version, without provisioned concurrency by default', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Alias', { Name: 'live' }, 2);
+    template.allResourcesProperties('AWS::Lambda::Alias', {
+      ProvisionedConcurrencyConfig: Match.absent(),
+    });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    template.allResourcesProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
+  });
+
+  it('sets a retention on every log group', () => {
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('ships ONNX Runtime as an arm64 layer for Node.js 24', () => {
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleArchitectures: ['arm64'],
+      CompatibleRuntimes: ['nodejs24.x'],
+      Description: Match.stringLikeRegexp('^onnxruntime-node 1\\.30\\.0 .*linux-arm64 binaries only'),
+    });
+  });
+});
+
+describe('api', () => {
+  it('is one regional REST API with a traced, throttled, access-logged stage', () => {
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+      MethodSettings: [
+        Match.objectLike({
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+          ThrottlingRateLimit: 100,
+          ThrottlingBurstLimit: 200,
+        }),
+      ],
+    });
+  });
+
+  it('requires the API key on every method, health included', () => {
+    template.allResourcesProperties('AWS::ApiGateway::Method', { ApiKeyRequired: true, AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 100, BurstLimit: 200 },
+      Quota: Match.absent(),
+    });
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+  });
+
+  it('serves every protocol route for every model', () => {
+    const pathParts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
+      (resource) => resource.Properties.PathPart as string,
+    );
+    for (const part of ['v2', 'health', 'live', 'ready', 'models', 'alpha', 'beta', 'versions', '{version}', 'infer']) {
+      expect(pathParts).toContain(part);
+    }
+    expect(pathParts).toEqual(expect.arrayContaining(['v1', 'alpha:predict', 'beta:predict']));
+    // Per model: metadata, ready and infer, with and without /versions/{version}, plus v1 predict; plus 3 static.
+    template.resourceCountIs('AWS::ApiGateway::Method', 2 * 7 + 3);
+  });
+
+  it("sends each model's routes to that model's live alias", () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      Integration: {
+        Type: 'AWS_PROXY',
+        Uri: {
+          'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('^ModelsalphaLive') }])],
+        },
+      },
+    });
+  });
+
+  it('validates infer bodies against a JSON schema', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      ContentType: 'application/json',
+      Schema: Match.objectLike({
+        required: ['inputs'],
+        properties: Match.objectLike({
+          inputs: Match.objectLike({ items: Match.objectLike({ required: ['name', 'shape', 'datatype', 'data'] }) }),
+        }),
+      }),
+    });
+    const posts = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } });
+    expect(Object.keys(posts)).toHaveLength(6);
+    for (const post of Object.values(posts)) {
+      expect(post.Properties.RequestValidatorId).toBeDefined();
+      expect(post.Properties.RequestModels['application/json']).toBeDefined();
+    }
+  });
+
+  it('answers /v2 and /v2/health/* in API Gateway without invoking a function', () => {
+    const mocks = template.findResources('AWS::ApiGateway::Method', {
+      Properties: { HttpMethod: 'GET', Integration: { Type: 'MOCK' } },
+    });
+    const bodies = Object.values(mocks).map(
+      (method) => method.Properties.Integration.IntegrationResponses[0].ResponseTemplates['application/json'],
+    );
+    expect(bodies.sort()).toEqual(
+      ['{"live":true}', '{"name":"model-endpoint","version":"0.1.0","extensions":[]}', '{"ready":true}'].sort(),
+    );
+  });
+
+  it('answers errors as {"error": ...} and unknown routes as 404', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'DEFAULT_4XX',
+      ResponseTemplates: { 'application/json': '{"error":$context.error.messageString}' },
+    });
+  });
+
+  it('protects the stage with a WAF web ACL: managed common rules and a per-IP rate limit', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: Match.arrayWith([
+        Match.objectLike({ Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP' } } }),
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: Match.objectLike({ VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' }),
+          },
+        }),
+      ]),
+    });
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+});
+
+describe('monitoring', () => {
+  it('alarms on API 5xx rate, API p99 latency and each model’s errors and throttles, into one topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError',
+      Statistic: 'Average',
+      Threshold: 0.05,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99' });
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }, 2);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' }, 2);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
+    });
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      // Descriptions naming a log group are Fn::Join; the text around the token is what matters.
+      expect(JSON.stringify(alarm.Properties.AlarmDescription)).toContain('Check first: ');
+    }
+  });
+
+  it('encrypts the alarm topic with a rotated key and refuses plain HTTP, with no subscription by default', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MonitoringAlarmTopicKey'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('graphs the API and every model, including the runtime custom metrics', () => {
+    const dashboard = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const expected of [
+      '4XXError',
+      '5XXError',
+      'p90',
+      'Invocations',
+      'Throttles',
+      'ConcurrentExecutions',
+      'InferenceLatency',
+      'ModelLoadTime',
+      'initDurationMs',
+      '\\"model\\",\\"alpha\\"',
+      '\\"service\\",\\"model-endpoint\\"',
+    ]) {
+      expect(dashboard).toContain(expected);
+    }
+    expect(dashboard).not.toContain('ProvisionedConcurrencyUtilization');
+  });
+});
+
+describe('outputs', () => {
+  it('prints the URL, the API key id and the command that reveals it, the dashboard and the bucket', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(
+      ['ApiKeyId', 'ApiKeyValueCommand', 'ApiUrl', 'DashboardUrl', 'ModelBucketName'].sort(),
+    );
+    expect(JSON.stringify(outputs.ApiKeyValueCommand)).toContain(
+      '--include-value --query value --output text --region ',
+    );
+    expect(JSON.stringify(outputs.ApiKeyValueCommand)).toContain('aws apigateway get-api-key --api-key ');
+    expect(JSON.stringify(outputs.DashboardUrl)).toContain('#dashboards:name=');
+  });
+});

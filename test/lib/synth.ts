@@ -1,0 +1,48 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { type RawConfig, resolveDeploymentConfig } from '../../lib/config';
+import { ModelEndpointStack } from '../../lib/model-endpoint-stack';
+
+/** Fake model files (not valid ONNX): synth only hashes and copies them. */
+export const FIXTURE_REPOSITORY = path.join(__dirname, '..', 'fixtures', 'model-repository');
+
+export function fixtureSha256(name: string, version: string): string {
+  const bytes = fs.readFileSync(path.join(FIXTURE_REPOSITORY, name, version, 'model.onnx'));
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
+const CDK_JSON_CONTEXT = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+export interface SynthOptions {
+  /** Run esbuild and the layer copy (slow); unit tests skip bundling. */
+  readonly bundling?: boolean;
+  /** Register the cdk-nag AwsSolutions plugin as bin/ does. */
+  readonly nag?: boolean;
+}
+
+/** Builds the stack from raw context values against the fixture repository, the way bin/ does. */
+export function buildStack(raw: RawConfig = {}, options: SynthOptions = {}): { app: App; stack: ModelEndpointStack } {
+  const app = new App({
+    context: { ...CDK_JSON_CONTEXT, ...(options.bundling === true ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    // The built-in CloudFormation schema validation doubles synth time and is covered by `cdk synth`.
+    builtinCloudFormationValidation: false,
+  });
+  const config = resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
+  const stack = new ModelEndpointStack(app, 'TestModelEndpoint', { config });
+  if (options.nag === true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+export function synthTemplate(raw: RawConfig = {}): { stack: ModelEndpointStack; template: Template } {
+  const { stack } = buildStack(raw);
+  return { stack, template: Template.fromStack(stack) };
+}
