@@ -5,13 +5,21 @@ interface EventOptions {
   readonly path: string;
   readonly body?: string | Buffer | object;
   readonly base64?: boolean;
+  /** Merged over the default headers, spelled as the client sent them. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
  * A REST API (v1) Lambda proxy event as API Gateway sends it for a `{proxy+}` resource on stage `prod`, with the
  * body as a string (base64 when `base64` is set, as for binary media types).
  */
-export function apiGatewayEvent({ method = 'GET', path, body, base64 = false }: EventOptions): APIGatewayProxyEvent {
+export function apiGatewayEvent({
+  method = 'GET',
+  path,
+  body,
+  base64 = false,
+  headers = {},
+}: EventOptions): APIGatewayProxyEvent {
   const raw =
     body === undefined
       ? null
@@ -31,8 +39,12 @@ export function apiGatewayEvent({ method = 'GET', path, body, base64 = false }: 
       'X-Forwarded-For': '203.0.113.7',
       'X-Forwarded-Port': '443',
       'X-Forwarded-Proto': 'https',
+      ...headers,
     },
-    multiValueHeaders: { 'Content-Type': ['application/json'] },
+    multiValueHeaders: {
+      'Content-Type': ['application/json'],
+      ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    },
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     pathParameters: { proxy: path.replace(/^\/v2\//, '') },
