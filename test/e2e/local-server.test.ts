@@ -97,6 +97,36 @@ describe('npm start', () => {
     expect(label.data.every((digit: number) => Number.isInteger(digit) && digit >= 0 && digit <= 9)).toBe(true);
   });
 
+  it('answers a binary tensor data request with binary outputs over HTTP', async () => {
+    const pixels = Float32Array.from({ length: 2 * 784 }, (_, index) => (index % 256) / 255);
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [
+          { name: 'pixels', shape: [2, 784], datatype: 'FP32', parameters: { binary_data_size: pixels.byteLength } },
+        ],
+        outputs: [{ name: 'label', parameters: { binary_data: true } }],
+      }),
+    );
+    const response = await fetch(`${server.baseUrl}/v2/models/mnist/infer`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.byteLength),
+      },
+      body: Buffer.concat([header, Buffer.from(pixels.buffer)]),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    const body = Buffer.from(await response.arrayBuffer());
+    const headerLength = Number(response.headers.get('inference-header-content-length'));
+    expect(JSON.parse(body.subarray(0, headerLength).toString()).outputs).toEqual([
+      { name: 'label', datatype: 'INT64', shape: [2], parameters: { binary_data_size: 16 } },
+    ]);
+    const labels = new BigInt64Array(Uint8Array.from(body.subarray(headerLength)).buffer);
+    expect([...labels].every((digit) => digit >= 0n && digit <= 9n)).toBe(true);
+  });
+
   it.each([
     ['malformed JSON', 'POST', '/v2/models/penguins/infer', '{', 400],
     [
