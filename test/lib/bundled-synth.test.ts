@@ -1,0 +1,115 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, AssetHashType, DockerImage, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import type { Construct } from 'constructs';
+import {
+  directorySizeBytes,
+  InferenceFunction,
+  LAMBDA_UNZIPPED_LIMIT_BYTES,
+} from '../../lib/constructs/inference-function';
+import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
+import { buildStack } from './synth';
+
+// The one test file that bundles for real: esbuild for each function and the layer copy from node_modules.
+let app: App;
+let stack: ModelEndpointStack;
+beforeAll(() => {
+  ({ app, stack } = buildStack({}, { bundling: true }));
+  app.synth();
+});
+// The assembly holds a 26 MB layer copy; leave no temp folders behind.
+afterAll(() => fs.rmSync(app.outdir, { recursive: true, force: true }));
+
+function stagedDir(scope: Construct): string {
+  const asset = scope.node.findChild('Code');
+  if (!(asset instanceof Asset)) throw new Error(`${scope.node.path} has no Code asset`);
+  return path.resolve(app.outdir, asset.assetPath);
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.posix.join(prefix, entry.name);
+    return entry.isDirectory() ? listFiles(path.join(dir, entry.name), relative) : [relative];
+  });
+}
+
+describe('full synth with bundling', () => {
+  it('builds a layer that holds ONNX Runtime with only the linux-arm64 binaries', () => {
+    const files = listFiles(stagedDir(stack.onnxRuntime.layer));
+    const natives = files.filter((file) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(file));
+    expect(natives.sort()).toEqual([
+      'nodejs/node_modules/onnxruntime-node/bin/napi-v6/linux/arm64/libonnxruntime.so.1',
+      'nodejs/node_modules/onnxruntime-node/bin/napi-v6/linux/arm64/onnxruntime_binding.node',
+    ]);
+    expect(files.filter((file) => /darwin|win32|x64/.test(file))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'nodejs/node_modules/onnxruntime-node/package.json',
+        'nodejs/node_modules/onnxruntime-node/dist/index.js',
+        'nodejs/node_modules/onnxruntime-common/package.json',
+        'nodejs/node_modules/onnxruntime-common/dist/cjs/index.js',
+      ]),
+    );
+    expect(files.sort()).toEqual([...stack.onnxRuntime.files].sort());
+  });
+
+  it('bundles each handler minified with a source map, leaving ONNX Runtime and the AWS SDK to the runtime', () => {
+    for (const fn of stack.functions) {
+      const dir = stagedDir(fn.function);
+      expect(listFiles(dir).sort()).toEqual(['index.js', 'index.js.map']);
+      const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+      expect(code).toContain('require("onnxruntime-node")');
+      expect(code).toContain('require("@aws-sdk/client-s3")');
+      expect(code).toContain('//# sourceMappingURL=index.js.map');
+    }
+  });
+
+  it('keeps every function with its layers below the 250 MB unzipped limit', () => {
+    const layerBytes = directorySizeBytes(stagedDir(stack.onnxRuntime.layer));
+    expect(layerBytes).toBe(stack.onnxRuntime.unzippedSizeBytes);
+    for (const fn of stack.functions) {
+      const total = directorySizeBytes(stagedDir(fn.function)) + layerBytes;
+      expect(total).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
+    }
+  });
+
+  it('fails synth, naming the parts, when code plus layers exceed 250 MB', () => {
+    const bigApp = new App();
+    const bigStack = new Stack(bigApp, 'TooBig');
+    const layer = new lambda.LayerVersion(bigStack, 'Big', {
+      code: lambda.Code.fromAsset(__dirname, {
+        assetHash: 'sparse-260-mib',
+        assetHashType: AssetHashType.CUSTOM,
+        bundling: {
+          image: DockerImage.fromRegistry('unused'),
+          local: {
+            tryBundle(outputDir: string): boolean {
+              // A sparse file: 260 MiB by size, no disk writes.
+              fs.writeFileSync(path.join(outputDir, 'big.bin'), '');
+              fs.truncateSync(path.join(outputDir, 'big.bin'), 260 * 1024 * 1024);
+              return true;
+            },
+          },
+        },
+      }),
+    });
+    new InferenceFunction(bigStack, 'Model', {
+      modelName: 'big',
+      modelVersion: '1',
+      modelBucket: new s3.Bucket(bigStack, 'Bucket'),
+      modelKey: 'models/big/1/x.onnx',
+      modelSha256: 'a'.repeat(64),
+      layers: [layer],
+    });
+    try {
+      expect(() => bigApp.synth()).toThrow(
+        /model big: code plus layers unzip to 26\d\.\d MB .* over Lambda's 250 MB limit/,
+      );
+    } finally {
+      fs.rmSync(bigApp.outdir, { recursive: true, force: true });
+    }
+  });
+});
