@@ -1,0 +1,194 @@
+import * as fs from 'node:fs';
+import { request } from 'node:http';
+import * as path from 'node:path';
+import { apiGatewayEvent } from '../test/support/api-gateway-events';
+import { type BenchCase, BUILD_DIR, COLD_MODELS } from './cases';
+import { REPO_ROOT, spawnTracked, stopChild } from './children';
+import { type Summary, summarize } from './stats';
+
+/** Milliseconds spent in each phase from spawn to first successful answer. */
+export interface ColdStartRun {
+  readonly nodeStart: number;
+  readonly runtimeImport: number;
+  readonly handlerImport: number;
+  readonly modelLoad: number;
+  readonly firstRun: number;
+  /** Spawn to first answer. */
+  readonly total: number;
+}
+
+export type ColdStartKind = 'twin' | 'lambda' | 'baseline';
+
+export interface ColdStartResult {
+  readonly runs: Record<ColdStartKind, ColdStartRun[]>;
+  readonly phases: Record<ColdStartKind, Record<keyof ColdStartRun, Summary>>;
+  /** The issue's baseline: node start + ONNX Runtime import + session creation, without the first run. */
+  readonly baseline: Summary;
+  /** Per round: twin spawn-to-answer over that round's baseline, and the same for the Lambda handler module. */
+  readonly twinRatio: Summary;
+  readonly lambdaRatio: Summary;
+}
+
+const MARKS = ['main', 'runtime imported', 'handler imported', 'model loaded', 'answered'] as const;
+type Mark = (typeof MARKS)[number];
+
+const now = () => performance.timeOrigin + performance.now();
+
+// Plain JavaScript run with `node -e`, as Lambda runs the bundle: no TypeScript loader in the way.
+const MARK_JS = `const fs = require('node:fs');
+const mark = (name) => fs.writeSync(3, JSON.stringify({ mark: name, at: performance.timeOrigin + performance.now() }) + '\\n');
+mark('main');`;
+
+const LAMBDA_PROBE = `${MARK_JS}
+require('onnxruntime-node');
+mark('runtime imported');
+const { handler } = require(process.argv[1]);
+mark('handler imported');
+const events = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const context = { awsRequestId: 'cold-start', functionName: 'cold-start', functionVersion: '1', memoryLimitInMB: '2048',
+  invokedFunctionArn: 'arn:aws:lambda:local:0:function:cold-start', getRemainingTimeInMillis: () => 20000 };
+(async () => {
+  // Lambda's init starts the model load; the first invocation waits for it, as a readiness probe does here.
+  const ready = await handler(events.ready, context);
+  if (ready.statusCode !== 200) throw new Error('ready answered ' + ready.statusCode + ' ' + ready.body);
+  mark('model loaded');
+  const answer = await handler(events.infer, context);
+  if (answer.statusCode !== 200) throw new Error('infer answered ' + answer.statusCode + ' ' + answer.body);
+  mark('answered');
+})();`;
+
+const BASELINE_PROBE = `${MARK_JS}
+const ort = require('onnxruntime-node');
+mark('runtime imported');
+const [modelPath, input, features] = process.argv.slice(1);
+(async () => {
+  const session = await ort.InferenceSession.create(fs.readFileSync(modelPath), { graphOptimizationLevel: 'all' });
+  mark('model loaded');
+  await session.run({ [input]: new ort.Tensor('float32', new Float32Array(Number(features)), [1, Number(features)]) });
+  mark('answered');
+})();`;
+
+function post(url: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+      response.resume();
+      response.once('end', () =>
+        response.statusCode === 200 ? resolve() : reject(new Error(`cold twin answered ${response.statusCode}`)),
+      );
+    });
+    outgoing.once('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/**
+ * Spawns one probe and collects its marks from fd 3 (stdout carries the runtime's own logs, dropped). For the twin,
+ * the first answer is a real HTTP request from here, sent as soon as the probe says it listens.
+ */
+function probe(kind: ColdStartKind, args: string[], benchCase: BenchCase): Promise<ColdStartRun> {
+  const spawnedAt = now();
+  const child = spawnTracked(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MODELS_DIR: COLD_MODELS, POWERTOOLS_LOG_LEVEL: 'WARN' },
+  });
+  const marks = new Map<Mark, number>();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-3000);
+  });
+  return new Promise<ColdStartRun>((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error('timed out after 60 s')), 60_000);
+    let finished = false;
+    const finish = (error?: Error) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      void stopChild(child);
+      if (error !== undefined) return reject(new Error(`${kind} cold start failed: ${error.message}\n${stderr}`));
+      const at = (name: Mark) => marks.get(name) ?? Number.NaN;
+      const loadedFrom = marks.has('handler imported') ? at('handler imported') : at('runtime imported');
+      resolve({
+        nodeStart: at('main') - spawnedAt,
+        runtimeImport: at('runtime imported') - at('main'),
+        handlerImport: marks.has('handler imported') ? at('handler imported') - at('runtime imported') : 0,
+        modelLoad: at('model loaded') - loadedFrom,
+        firstRun: at('answered') - at('model loaded'),
+        total: at('answered') - spawnedAt,
+      });
+    };
+    child.once('exit', (code) => {
+      if (!marks.has('answered')) finish(new Error(`exited with ${code}`));
+    });
+    let pending = '';
+    const channel = child.stdio[3];
+    if (channel === null || channel === undefined || !('on' in channel)) return finish(new Error('no fd 3'));
+    channel.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const { mark, at, port } = JSON.parse(line) as { mark: Mark; at: number; port?: number };
+        marks.set(mark, at);
+        if (mark === 'answered') finish();
+        if (mark === 'model loaded' && kind === 'twin') {
+          post(`http://127.0.0.1:${port}${benchCase.path}`, benchCase.body).then(() => {
+            marks.set('answered', now());
+            finish();
+          }, finish);
+        }
+      }
+    });
+  });
+}
+
+/**
+ * Fresh processes to first successful answer, for the local twin (through tsx, as `npm start` runs it), the Lambda
+ * handler module (the esbuild bundle, plain node, as Lambda runs it) and the baseline of node + ONNX Runtime + one
+ * session. Kinds alternate within each round so that machine noise hits all three alike.
+ */
+export async function measureColdStarts(
+  bundlePath: string,
+  benchCase: BenchCase,
+  runs: number,
+  progress: (line: string) => void,
+): Promise<ColdStartResult> {
+  const eventsPath = path.join(BUILD_DIR, 'cold-start-events.json');
+  fs.writeFileSync(
+    eventsPath,
+    JSON.stringify({
+      ready: apiGatewayEvent({ path: '/v2/health/ready' }),
+      infer: apiGatewayEvent({ method: 'POST', path: benchCase.path, body: benchCase.body }),
+    }),
+  );
+  const modelPath = path.join(COLD_MODELS, benchCase.model, '1', 'model.onnx');
+  const argsOf: Record<ColdStartKind, string[]> = {
+    twin: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'cold-start-twin.ts'), COLD_MODELS],
+    lambda: ['-e', LAMBDA_PROBE, bundlePath, eventsPath],
+    baseline: ['-e', BASELINE_PROBE, modelPath, benchCase.input, String(benchCase.features)],
+  };
+  const kinds: ColdStartKind[] = ['baseline', 'twin', 'lambda'];
+  const all: Record<ColdStartKind, ColdStartRun[]> = { twin: [], lambda: [], baseline: [] };
+  // One unmeasured round first: the OS page cache and tsx's transform cache should be warm, as on a laptop that
+  // has started the twin before; Lambda's own cold start (code download) is not something a laptop can show.
+  for (const kind of kinds) await probe(kind, argsOf[kind], benchCase);
+  for (let round = 0; round < runs; round++) {
+    for (const kind of kinds) all[kind].push(await probe(kind, argsOf[kind], benchCase));
+    progress(`cold start round ${round + 1}/${runs} done`);
+  }
+  const phaseSummaries = (list: ColdStartRun[]) =>
+    Object.fromEntries(
+      (Object.keys(list[0]) as (keyof ColdStartRun)[]).map((key) => [key, summarize(list.map((run) => run[key]))]),
+    ) as Record<keyof ColdStartRun, Summary>;
+  const baselineTotals = all.baseline.map((run) => run.total - run.firstRun);
+  return {
+    runs: all,
+    phases: {
+      twin: phaseSummaries(all.twin),
+      lambda: phaseSummaries(all.lambda),
+      baseline: phaseSummaries(all.baseline),
+    },
+    baseline: summarize(baselineTotals),
+    twinRatio: summarize(all.twin.map((run, index) => run.total / baselineTotals[index])),
+    lambdaRatio: summarize(all.lambda.map((run, index) => run.total / baselineTotals[index])),
+  };
+}

@@ -1,0 +1,48 @@
+/** How long and how often each part runs: the full suite, or `--quick` (a smoke check for CI, under a minute). */
+export interface BenchConfig {
+  readonly quick: boolean;
+  /** Hidden layer widths of the generated wide MLP: about 50 MB of FP32 weights in full mode. */
+  readonly wide: { readonly inputs: number; readonly hidden: readonly number[]; readonly classes: number };
+  /** Rounds that alternate raw and handler measurements in process. */
+  readonly inProcessRounds: number;
+  /** Time budget per case and round for raw and handler loops. */
+  readonly inProcessBudgetMs: number;
+  /** Rounds that alternate the local twin and the naive server under the same load. */
+  readonly httpRounds: number;
+  readonly httpDurationSeconds: number;
+  readonly httpConnections: readonly number[];
+  readonly coldStartRuns: number;
+  readonly eventLoopSeconds: number;
+  /** Rows per request in the event-loop test: a long inference that would stall a blocked loop visibly. */
+  readonly eventLoopBatch: number;
+}
+
+export function benchConfig(argv: readonly string[]): BenchConfig {
+  const quick = argv.includes('--quick');
+  const full: BenchConfig = {
+    quick,
+    // 1024x4096 + 4096x2048 + 2048x10 weights = 12.6 M floats = 50.4 MB.
+    wide: { inputs: 1024, hidden: [4096, 2048], classes: 10 },
+    inProcessRounds: 3,
+    inProcessBudgetMs: 1500,
+    httpRounds: 3,
+    httpDurationSeconds: 3,
+    httpConnections: [1, 16],
+    coldStartRuns: 7,
+    eventLoopSeconds: 5,
+    eventLoopBatch: 64,
+  };
+  if (!quick) return full;
+  return {
+    ...full,
+    // About 6 MB: the same shape of work at an eighth of the generation and session-creation time.
+    wide: { inputs: 512, hidden: [1024, 1024], classes: 10 },
+    inProcessRounds: 2,
+    inProcessBudgetMs: 150,
+    httpRounds: 2,
+    httpDurationSeconds: 0.3,
+    coldStartRuns: 2,
+    eventLoopSeconds: 1,
+    eventLoopBatch: 32,
+  };
+}

@@ -1,0 +1,253 @@
+import './environment';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { allCases, BENCH_MODELS, type BenchCase, benchCase, modelCases, prepareRepository, RESULTS_DIR } from './cases';
+import { REPO_ROOT, type ServerProcess, startServer } from './children';
+import { measureColdStarts } from './cold-start';
+import { benchConfig } from './config';
+import { measureEventLoop } from './event-loop';
+import { handlerRunners } from './handler';
+import { compareHttp } from './http';
+import { rawRunner } from './raw';
+import { measureBundle, measureLayer } from './sizes';
+import { median, summarize, timeCalls } from './stats';
+import { type Row, renderTable, summaryRow, textRow } from './table';
+
+/**
+ * `npm run bench [-- --quick]`: every part of the suite in one run, one table on stdout (progress on stderr), and
+ * the same numbers as JSON in bench/results/<timestamp>.json and latest.json. Exits non-zero if any part failed.
+ */
+const config = benchConfig(process.argv.slice(2));
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+const failures: string[] = [];
+const started = performance.now();
+
+function progress(line: string): void {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)} s] ${line}\n`);
+}
+
+/** Runs one part; a failure is recorded and reported, and the remaining parts still run. */
+async function part(name: string, work: () => Promise<void>): Promise<void> {
+  progress(`${name}...`);
+  try {
+    await work();
+  } catch (error) {
+    const message = (error as Error).message.split('\n').slice(0, 3).join(' ');
+    failures.push(`${name}: ${(error as Error).stack ?? message}`);
+    rows.push(textRow(name, '', 'FAILED', message.slice(0, 160)));
+    progress(`${name} FAILED: ${(error as Error).stack ?? message}`);
+  }
+}
+
+async function inProcess(cases: readonly BenchCase[]): Promise<void> {
+  const { runners, release } = await handlerRunners(cases);
+  const perCase = [];
+  try {
+    for (const benchCase of cases) {
+      const raw = await rawRunner(benchCase);
+      const handler = runners.get(benchCase);
+      if (handler === undefined) throw new Error(`no handler runner for ${benchCase.label}`);
+      const budget = config.inProcessBudgetMs;
+      const maxCalls = 50_000;
+      // Warm-up: JIT and ONNX Runtime's first-run allocations stay out of the numbers.
+      await timeCalls(raw.run, budget / 4, 3, maxCalls);
+      await timeCalls(handler, budget / 4, 3, maxCalls);
+      const rawMicros: number[] = [];
+      const handlerMicros: number[] = [];
+      const overheads: number[] = [];
+      for (let round = 0; round < config.inProcessRounds; round++) {
+        const rawRound = await timeCalls(raw.run, budget, 3, maxCalls);
+        const handlerRound = await timeCalls(handler, budget, 3, maxCalls);
+        rawMicros.push(...rawRound);
+        handlerMicros.push(...handlerRound);
+        overheads.push(median(handlerRound) - median(rawRound));
+      }
+      await raw.release();
+      const entry = {
+        case: benchCase.label,
+        raw: summarize(rawMicros),
+        handler: summarize(handlerMicros),
+        handlerMinusRaw: summarize(overheads),
+      };
+      perCase.push(entry);
+      rows.push(summaryRow('raw', benchCase.label, 'session.run', entry.raw, 'µs', 0));
+      rows.push(summaryRow('handler', benchCase.label, 'event→response', entry.handler, 'µs', 0));
+      rows.push(summaryRow('handler', benchCase.label, 'handler − raw, per round', entry.handlerMinusRaw, 'µs', 0));
+      progress(
+        `in process ${benchCase.label}: raw ${entry.raw.median.toFixed(0)} µs, handler ${entry.handler.median.toFixed(0)} µs`,
+      );
+    }
+  } finally {
+    await release();
+  }
+  results.inProcess = perCase;
+}
+
+async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
+  const servers: ServerProcess[] = [];
+  try {
+    const twin = await startServer(path.join(REPO_ROOT, 'lambda', 'local-server.ts'), [
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--models',
+      BENCH_MODELS,
+    ]);
+    servers.push(twin);
+    const naive = await startServer(path.join(REPO_ROOT, 'bench', 'naive-server.ts'), [
+      '--port',
+      '0',
+      '--models',
+      BENCH_MODELS,
+    ]);
+    servers.push(naive);
+
+    await part('http', async () => {
+      const comparisons = await compareHttp(
+        twin,
+        naive,
+        cases,
+        config.httpConnections,
+        config.httpRounds,
+        config.httpDurationSeconds,
+        progress,
+      );
+      results.http = comparisons.map(({ benchCase, ...rest }) => ({ case: benchCase.label, ...rest }));
+      for (const { benchCase, connections, twin: twinRuns, naive: naiveRuns, ratios } of comparisons) {
+        const subject = `${benchCase.label} c${connections}`;
+        for (const [name, runs] of [
+          ['http', twinRuns],
+          ['naive', naiveRuns],
+        ] as const) {
+          rows.push(
+            summaryRow(name, subject, 'throughput', summarize(runs.map((run) => run.requestsPerSecond)), 'req/s', 0),
+          );
+          rows.push(summaryRow(name, subject, 'latency p50', summarize(runs.map((run) => run.p50Ms)), 'ms', 2));
+          rows.push(summaryRow(name, subject, 'latency p99', summarize(runs.map((run) => run.p99Ms)), 'ms', 2));
+        }
+        rows.push(summaryRow('http/naive', subject, 'throughput ratio, per round', summarize(ratios), '×', 2));
+      }
+    });
+
+    await part('event loop', async () => {
+      const wide = modelCases(config).find((model) => model.model === 'wide');
+      if (wide === undefined) throw new Error('no wide model case');
+      const longCase = benchCase(wide, config.eventLoopBatch);
+      const perServer: Record<string, unknown> = {};
+      for (const [name, server] of [
+        ['http', twin],
+        ['naive', naive],
+      ] as const) {
+        const result = await measureEventLoop(server, longCase, config.eventLoopSeconds);
+        perServer[name] = result;
+        const subject = `${name} (${longCase.label})`;
+        rows.push(summaryRow('event loop', subject, 'live p50 idle', result.idle, 'ms', 2));
+        rows.push(
+          textRow(
+            'event loop',
+            subject,
+            'live p99 / max idle (ms)',
+            `${result.idle.p99.toFixed(2)} / ${result.idle.max.toFixed(2)}`,
+          ),
+        );
+        rows.push(summaryRow('event loop', subject, 'live p50 during inference', result.busy, 'ms', 2));
+        rows.push(
+          textRow(
+            'event loop',
+            subject,
+            'live p99 / max during inference (ms)',
+            `${result.busy.p99.toFixed(2)} / ${result.busy.max.toFixed(2)}`,
+          ),
+        );
+        rows.push(summaryRow('event loop', subject, 'the inference itself', result.inference, 'ms', 1));
+      }
+      results.eventLoop = perServer;
+    });
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+async function main(): Promise<void> {
+  progress(`${config.quick ? 'quick' : 'full'} run on ${os.cpus().length} CPUs, node ${process.version}`);
+  let modelBytes: Record<string, number> = {};
+  await part('models', async () => {
+    modelBytes = prepareRepository(config);
+    rows.push(textRow('models', 'wide', 'model.onnx size (MB)', (modelBytes.wide / 1e6).toFixed(1)));
+  });
+  const cases = allCases(config);
+
+  let bundlePath: string | undefined;
+  await part('sizes', async () => {
+    const bundle = await measureBundle();
+    bundlePath = bundle.path;
+    const layer = measureLayer();
+    results.sizes = { bundle, layer };
+    rows.push(textRow('sizes', 'handler bundle', 'minified (KB)', (bundle.bytes / 1e3).toFixed(1)));
+    rows.push(textRow('sizes', 'handler bundle', 'minified + gzip (KB)', (bundle.gzipBytes / 1e3).toFixed(1)));
+    rows.push(
+      textRow('sizes', 'ONNX Runtime layer', `unzipped (MB), ${layer.files} files`, (layer.bytes / 1e6).toFixed(1)),
+    );
+    rows.push(textRow('sizes', 'ONNX Runtime layer', 'measured from', layer.source.slice(0, 60)));
+  });
+
+  await part('in process', () => inProcess(cases));
+
+  await part('cold start', async () => {
+    if (bundlePath === undefined) throw new Error('no handler bundle (the sizes part failed)');
+    const mnist = cases.find((benchCase) => benchCase.model === 'mnist' && benchCase.batch === 1);
+    if (mnist === undefined) throw new Error('no mnist b1 case');
+    const cold = await measureColdStarts(bundlePath, mnist, config.coldStartRuns, progress);
+    results.coldStart = cold;
+    for (const kind of ['twin', 'lambda', 'baseline'] as const) {
+      const phases = cold.phases[kind];
+      const subject = `${kind} (mnist)`;
+      rows.push(summaryRow('cold start', subject, 'node start', phases.nodeStart, 'ms'));
+      rows.push(summaryRow('cold start', subject, 'import onnxruntime-node', phases.runtimeImport, 'ms'));
+      if (kind !== 'baseline')
+        rows.push(summaryRow('cold start', subject, 'import handler modules', phases.handlerImport, 'ms'));
+      rows.push(summaryRow('cold start', subject, 'model load + session', phases.modelLoad, 'ms'));
+      rows.push(summaryRow('cold start', subject, 'first run (answer)', phases.firstRun, 'ms'));
+      rows.push(summaryRow('cold start', subject, 'spawn → first answer', phases.total, 'ms'));
+    }
+    rows.push(summaryRow('cold start', 'baseline', 'node + ORT import + session', cold.baseline, 'ms'));
+    rows.push(summaryRow('cold start', 'twin/baseline', 'ratio, per round', cold.twinRatio, '×', 2));
+    rows.push(summaryRow('cold start', 'lambda/baseline', 'ratio, per round', cold.lambdaRatio, '×', 2));
+  });
+
+  await httpAndEventLoop(cases);
+
+  const seconds = (performance.now() - started) / 1000;
+  rows.push(textRow('run', config.quick ? 'quick' : 'full', 'wall time (s)', seconds.toFixed(1)));
+  console.log(renderTable(rows));
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const report = {
+    startedAt: new Date(Date.now() - seconds * 1000).toISOString(),
+    wallSeconds: seconds,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      node: process.version,
+      platform: `${os.platform()}-${os.arch()}`,
+    },
+    config,
+    modelBytes,
+    ...results,
+    failures,
+  };
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  fs.writeFileSync(path.join(RESULTS_DIR, `${stamp}${config.quick ? '-quick' : ''}.json`), json);
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), json);
+  progress(`results in bench/results/${stamp}${config.quick ? '-quick' : ''}.json`);
+  if (failures.length > 0) {
+    progress(`${failures.length} part(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
+void main().then(() => process.exit());
