@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -7,7 +5,6 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { SERVICE_NAME } from '../../contract/environment';
 import { MODEL_NAME_PATTERN } from '../../contract/model-repository';
 import { AUTH_MODES, type AuthMode } from '../config';
 
@@ -37,8 +34,6 @@ export interface InferenceApiProps {
   readonly wafRequestsPer5MinutesPerIp?: number;
   /** Retention of the access log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** Version reported by `GET /v2`. @default - the version in this project's package.json */
-  readonly serverVersion?: string;
   /** Stage name, the first path segment of the URL. @default 'prod' */
   readonly stageName?: string;
 }
@@ -62,9 +57,9 @@ const DATATYPES = [
 
 /**
  * One regional REST API for all models (REST, not HTTP API: only REST has API keys, usage plans, per-client
- * throttling, request validation and WAF). Each model's routes go to its own function alias; `/v2` and
- * `/v2/health/*` are answered by API Gateway itself (mock integrations), so they cost no Lambda invocation and no
- * cold start, and report the API as up even while a model's function is cold.
+ * throttling, request validation and WAF). Each model's routes go to its own function alias, `GET /v2` to the first
+ * model's; `/v2/health/*` are answered by API Gateway itself (mock integrations), so they cost no Lambda invocation
+ * and no cold start, and report the API as up even while a model's function is cold.
  */
 export class InferenceApi extends Construct {
   public readonly api: apigw.RestApi;
@@ -113,6 +108,9 @@ export class InferenceApi extends Construct {
       // Execution logging needs the account-level CloudWatch role; creating it makes a first deploy work.
       cloudWatchRole: true,
       defaultMethodOptions: methodOptions,
+      // The binary tensor data extension: such bodies reach the function base64-encoded and binary answers go
+      // back as bytes to clients that send `Accept: application/octet-stream`.
+      binaryMediaTypes: ['application/octet-stream'],
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
@@ -155,8 +153,6 @@ export class InferenceApi extends Construct {
     });
 
     const v2 = this.api.root.addResource('v2');
-    const serverVersion = props.serverVersion ?? projectVersion();
-    v2.addMethod('GET', staticAnswer({ name: SERVICE_NAME, version: serverVersion, extensions: [] }), staticMethod);
     const health = v2.addResource('health');
     health.addResource('live').addMethod('GET', staticAnswer({ live: true }), staticMethod);
     // Each model's function loads its model on its own cold start, so "ready" here means the API accepts requests;
@@ -165,10 +161,13 @@ export class InferenceApi extends Construct {
 
     const v2Models = v2.addResource('models');
     const v1Models = this.api.root.addResource('v1').addResource('models');
-    for (const model of props.models) {
+    props.models.forEach((model, index) => {
       // One integration per model; permissions are scoped to this API, not to each method, to keep one
       // lambda:InvokeFunction permission per model instead of one per route.
       const integration = new apigw.LambdaIntegration(model.handler, { scopePermissionToMethod: false });
+      // Server metadata comes from the runtime itself (any model's function answers it identically), so its
+      // version and extensions can never drift from what the handler implements.
+      if (index === 0) v2.addMethod('GET', integration);
       const modelResource = v2Models.addResource(model.modelName);
       const versionResource = modelResource.addResource('versions').addResource('{version}');
       for (const resource of [modelResource, versionResource]) {
@@ -178,7 +177,7 @@ export class InferenceApi extends Construct {
       }
       // API Gateway path parts may contain ':', so the v1 route is a literal resource per model.
       v1Models.addResource(`${model.modelName}:predict`).addMethod('POST', integration, validated(predictModel));
-    }
+    });
 
     if (this.auth === 'apiKey') {
       this.apiKey = this.api.addApiKey('ApiKey', { description: 'Default key for the inference API' });
@@ -408,15 +407,4 @@ function createWebAcl(scope: Construct, rateLimit: number): wafv2.CfnWebACL {
       managed(2, 'AWSManagedRulesKnownBadInputsRuleSet', []),
     ],
   });
-}
-
-/** The version of this project, reported by `GET /v2` like the local server does. */
-function projectVersion(): string {
-  const file = path.join(__dirname, '..', '..', 'package.json');
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown };
-    return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }

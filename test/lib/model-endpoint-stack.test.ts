@@ -223,16 +223,28 @@ describe('api', () => {
     }
   });
 
-  it('answers /v2 and /v2/health/* in API Gateway without invoking a function', () => {
+  it('answers /v2/health/* in API Gateway without invoking a function', () => {
     const mocks = template.findResources('AWS::ApiGateway::Method', {
       Properties: { HttpMethod: 'GET', Integration: { Type: 'MOCK' } },
     });
     const bodies = Object.values(mocks).map(
       (method) => method.Properties.Integration.IntegrationResponses[0].ResponseTemplates['application/json'],
     );
-    expect(bodies.sort()).toEqual(
-      ['{"live":true}', '{"name":"model-endpoint","version":"0.1.0","extensions":[]}', '{"ready":true}'].sort(),
-    );
+    expect(bodies.sort()).toEqual(['{"live":true}', '{"ready":true}']);
+  });
+
+  it('lets the runtime answer server metadata at /v2, so its version and extensions cannot drift', () => {
+    const v2 = Object.entries(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'v2' } }));
+    expect(v2).toHaveLength(1);
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ResourceId: { Ref: v2[0]?.[0] },
+      Integration: { Type: 'AWS_PROXY' },
+    });
+  });
+
+  it('passes binary tensor data through as bytes', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['application/octet-stream'] });
   });
 
   it('answers errors as {"error": ...} and unknown routes as 404', () => {
