@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
+import { type DeploymentConfig, rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
 import { ModelEndpointStack } from '../lib/model-endpoint-stack';
 
 const app = new App();
-// Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
-const config = resolveDeploymentConfig(
-  rawConfigFromContext((key) => app.node.tryGetContext(key)),
-  process.cwd(),
-);
+
+let config: DeploymentConfig;
+try {
+  // Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
+  config = resolveDeploymentConfig(
+    rawConfigFromContext((key) => app.node.tryGetContext(key)),
+    process.cwd(),
+  );
+} catch (error) {
+  // A configuration mistake is the user's to fix: print the message alone, not a stack trace into lib/.
+  console.error(`model-endpoint configuration: ${(error as Error).message}`);
+  process.exit(1);
+}
+
 new ModelEndpointStack(app, 'ModelEndpoint', {
   description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
   config,
