@@ -11,7 +11,7 @@ import {
   LAMBDA_UNZIPPED_LIMIT_BYTES,
 } from '../../lib/constructs/inference-function';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
-import { buildStack } from './synth';
+import { buildStack, fixtureSha256 } from './synth';
 
 // The one test file that bundles for real: esbuild for each function and the layer copy from node_modules.
 let app: App;
@@ -65,6 +65,24 @@ describe('full synth with bundling', () => {
       expect(code).toContain('require("@aws-sdk/client-s3")');
       expect(code).toContain('//# sourceMappingURL=index.js.map');
     }
+  });
+
+  it('stages each model under its content-addressed key for the upload', () => {
+    const deployment = stack.modelStore.deployment;
+    if (deployment === undefined) throw new Error('no upload');
+    const staged = deployment.node
+      .findAll()
+      .filter((child): child is Asset => child instanceof Asset)
+      .map((asset) => path.resolve(app.outdir, asset.assetPath))
+      // The AWS CLI layer of the upload handler is a prebuilt zip; the model sources are folders.
+      .filter((staged) => fs.statSync(staged).isDirectory())
+      .flatMap((staged) => listFiles(staged));
+    expect(staged).toEqual(
+      expect.arrayContaining([
+        `models/alpha/2/${fixtureSha256('alpha', '2')}.onnx`,
+        `models/beta/1/${fixtureSha256('beta', '1')}.onnx`,
+      ]),
+    );
   });
 
   it('keeps every function with its layers below the 250 MB unzipped limit', () => {
