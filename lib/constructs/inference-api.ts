@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -103,6 +103,10 @@ export class InferenceApi extends Construct {
       methodOptions = { apiKeyRequired: true, authorizationType: apigw.AuthorizationType.NONE };
     }
     this.api = new apigw.RestApi(this, 'Api', {
+      // API Gateway metrics are keyed by the API's name, and the default name is the construct id ("Api"): two
+      // stacks in one account would share the dashboard's and alarms' series. Names need not be unique, so this is
+      // a label, not a physical name that could block a replacement.
+      restApiName: `${Stack.of(this).stackName}-${id}`,
       description: 'Open Inference Protocol (KServe v2) endpoint for ONNX models',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // Execution logging needs the account-level CloudWatch role; creating it makes a first deploy work.

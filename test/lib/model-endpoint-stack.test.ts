@@ -148,7 +148,15 @@ describe('inference functions', () => {
 describe('api', () => {
   it('is one regional REST API with a traced, throttled, access-logged stage', () => {
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      // Unique per stack, since API Gateway metrics (and so the alarms) are keyed by the API name.
+      Name: 'TestModelEndpoint-Api',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError',
+      Dimensions: [{ Name: 'ApiName', Value: 'TestModelEndpoint-Api' }],
+    });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       TracingEnabled: true,
