@@ -9,10 +9,7 @@ const app = new App();
 let config: DeploymentConfig;
 try {
   // Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
-  config = resolveDeploymentConfig(
-    rawConfigFromContext((key) => app.node.tryGetContext(key)),
-    process.cwd(),
-  );
+  config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
 } catch (error) {
   // A configuration mistake is the user's to fix: print the message alone, not a stack trace into lib/.
   console.error(`model-endpoint configuration: ${(error as Error).message}`);

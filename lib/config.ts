@@ -73,14 +73,24 @@ type SettingName = (typeof SETTING_NAMES)[number];
 /** The raw values as CDK context holds them: typed JSON from cdk.json, strings from `-c key=value`. */
 export type RawConfig = Partial<Record<SettingName, unknown>>;
 
-/** Reads every setting from a context lookup (`node.tryGetContext`). */
-export function rawConfigFromContext(tryGetContext: (key: string) => unknown): RawConfig {
+/**
+ * Picks the settings out of the whole CDK context. Keys with `:` or a leading `@` belong to CDK (feature flags,
+ * `aws:cdk:*`); any other key must be a setting, so that a typo such as `alarmEmial` fails instead of being ignored.
+ */
+export function rawConfigFromContext(context: Readonly<Record<string, unknown>>): RawConfig {
   const raw: Partial<Record<SettingName, unknown>> = {};
-  for (const name of SETTING_NAMES) {
-    const value = tryGetContext(name);
-    if (value !== undefined) raw[name] = value;
+  for (const [key, value] of Object.entries(context)) {
+    if (key.startsWith('@') || key.includes(':')) continue;
+    if (!isSettingName(key)) {
+      throw new Error(`"${key}" is not a setting: use one of ${SETTING_NAMES.join(', ')} (check the spelling)`);
+    }
+    if (value !== undefined) raw[key] = value;
   }
   return raw;
+}
+
+function isSettingName(key: string): key is SettingName {
+  return (SETTING_NAMES as readonly string[]).includes(key);
 }
 
 const MODEL_SETTING_NAMES: readonly (keyof ModelSettings)[] = [
@@ -147,7 +157,12 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
  * all it takes. With one, exactly the listed models deploy, each with its own settings (`{}` for the defaults).
  */
 function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[] {
-  const repository = scanModelRepository(modelsDir);
+  let repository: ReturnType<typeof scanModelRepository>;
+  try {
+    repository = scanModelRepository(modelsDir);
+  } catch (error) {
+    throw new Error(`modelsDir (${modelsDir}): ${(error as Error).message}`);
+  }
   const settings = parseModelsSetting(rawModels);
   const wanted: Record<string, ModelSettings> =
     settings ?? Object.fromEntries(repository.map((model) => [model.name, {}]));

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type RawConfig, resolveDeploymentConfig } from '../../lib/config';
+import { type RawConfig, rawConfigFromContext, resolveDeploymentConfig } from '../../lib/config';
 import { FIXTURE_REPOSITORY } from './synth';
 
 const resolve = (raw: RawConfig) => resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
@@ -130,5 +130,22 @@ describe('deployment config', () => {
     ],
   ])('rejects %s', (_what, raw, message) => {
     expect(() => resolve(raw)).toThrow(message);
+  });
+
+  it('reads the settings from the context and leaves CDK keys alone', () => {
+    expect(
+      rawConfigFromContext({
+        auth: 'iam',
+        waf: 'false',
+        '@aws-cdk/core:target-partitions': ['aws'],
+        'aws:cdk:bundling-stacks': [],
+      }),
+    ).toEqual({ auth: 'iam', waf: 'false' });
+  });
+
+  it('rejects a misspelt setting instead of ignoring it', () => {
+    expect(() => rawConfigFromContext({ alarmEmial: 'team@example.com' })).toThrow(
+      '"alarmEmial" is not a setting: use one of modelsDir, models, auth',
+    );
   });
 });
