@@ -171,16 +171,22 @@ export class InferenceApi extends Construct {
       const integration = new apigw.LambdaIntegration(model.handler, { scopePermissionToMethod: false });
       // Server metadata comes from the runtime itself (any model's function answers it identically), so its
       // version and extensions can never drift from what the handler implements.
-      if (index === 0) v2.addMethod('GET', integration);
+      // API Gateway answers an undeclared verb with a misleading 404 (403 under IAM); an ANY method beside each
+      // declared one lets the runtime answer 405 with an Allow header, as the protocol expects.
+      const route = (resource: apigw.IResource, verb: string, options?: apigw.MethodOptions) => {
+        resource.addMethod(verb, integration, options);
+        resource.addMethod('ANY', integration);
+      };
+      if (index === 0) route(v2, 'GET');
       const modelResource = v2Models.addResource(model.modelName);
       const versionResource = modelResource.addResource('versions').addResource('{version}');
       for (const resource of [modelResource, versionResource]) {
-        resource.addMethod('GET', integration);
-        resource.addResource('ready').addMethod('GET', integration);
-        resource.addResource('infer').addMethod('POST', integration, validated(inferModel));
+        route(resource, 'GET');
+        route(resource.addResource('ready'), 'GET');
+        route(resource.addResource('infer'), 'POST', validated(inferModel));
       }
       // API Gateway path parts may contain ':', so the v1 route is a literal resource per model.
-      v1Models.addResource(`${model.modelName}:predict`).addMethod('POST', integration, validated(predictModel));
+      route(v1Models.addResource(`${model.modelName}:predict`), 'POST', validated(predictModel));
     });
 
     if (this.auth === 'apiKey') {

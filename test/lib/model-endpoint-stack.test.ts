@@ -193,8 +193,17 @@ describe('api', () => {
       expect(pathParts).toContain(part);
     }
     expect(pathParts).toEqual(expect.arrayContaining(['v1', 'alpha:predict', 'beta:predict']));
-    // Per model: metadata, ready and infer, with and without /versions/{version}, plus v1 predict; plus 3 static.
-    template.resourceCountIs('AWS::ApiGateway::Method', 2 * 7 + 3);
+    // Per model: metadata, ready and infer, with and without /versions/{version}, plus v1 predict, each with an ANY
+    // beside it; plus GET and ANY on /v2 and the two health mocks.
+    template.resourceCountIs('AWS::ApiGateway::Method', 2 * 7 * 2 + 2 + 2);
+  });
+
+  it('sends undeclared verbs to the runtime, behind the same API key, so it can answer 405', () => {
+    const anys = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'ANY' } });
+    expect(Object.keys(anys)).toHaveLength(2 * 7 + 1);
+    for (const method of Object.values(anys)) {
+      expect(method.Properties).toMatchObject({ ApiKeyRequired: true, Integration: { Type: 'AWS_PROXY' } });
+    }
   });
 
   it("sends each model's routes to that model's live alias", () => {
