@@ -3,23 +3,9 @@
  * response encoding stay pure and testable in milliseconds.
  */
 
-/** Open Inference Protocol tensor datatypes. */
-export const DATATYPES = [
-  'BOOL',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP16',
-  'FP32',
-  'FP64',
-  'BYTES',
-] as const;
-export type Datatype = (typeof DATATYPES)[number];
+import type { Datatype } from '../../contract/datatypes';
+
+export { DATATYPES, type Datatype } from '../../contract/datatypes';
 
 /**
  * Flat, row-major tensor contents. BOOL is a Uint8Array of 0/1, FP16 a Uint16Array of IEEE half-precision bit

@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { DATATYPES } from '../../contract/datatypes';
 import { MODEL_NAME_PATTERN } from '../../contract/model-repository';
 import { AUTH_MODES, type AuthMode } from '../config';
 
@@ -37,23 +38,6 @@ export interface InferenceApiProps {
   /** Stage name, the first path segment of the URL. @default 'prod' */
   readonly stageName?: string;
 }
-
-/** The Open Inference Protocol datatypes; the request validator rejects anything else before a function runs. */
-const DATATYPES = [
-  'BOOL',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP16',
-  'FP32',
-  'FP64',
-  'BYTES',
-];
 
 /**
  * One regional REST API for all models (REST, not HTTP API: only REST has API keys, usage plans, per-client
@@ -338,7 +322,7 @@ function inferRequestSchema(): apigw.JsonSchema {
           properties: {
             name: { type: STRING },
             shape: { type: ARRAY, items: { type: INTEGER, minimum: 0 } },
-            datatype: { type: STRING, enum: DATATYPES },
+            datatype: { type: STRING, enum: [...DATATYPES] },
             parameters: { type: OBJECT },
           },
         },
