@@ -24,7 +24,7 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     // 1024x4096 + 4096x2048 + 2048x10 weights = 12.6 M floats = 50.4 MB.
     wide: { inputs: 1024, hidden: [4096, 2048], classes: 10 },
     inProcessRounds: 3,
-    inProcessBudgetMs: 1500,
+    inProcessBudgetMs: 1000,
     httpRounds: 3,
     httpDurationSeconds: 3,
     httpConnections: [1, 16],
@@ -38,7 +38,7 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     // About 6 MB: the same shape of work at an eighth of the generation and session-creation time.
     wide: { inputs: 512, hidden: [1024, 1024], classes: 10 },
     inProcessRounds: 2,
-    inProcessBudgetMs: 150,
+    inProcessBudgetMs: 100,
     httpRounds: 2,
     httpDurationSeconds: 0.3,
     coldStartRuns: 2,

@@ -5,27 +5,70 @@ import { modelSourcesFromFolder } from '../lambda/model/sources-from-environment
 import { apiGatewayEvent, lambdaContext } from '../test/support/api-gateway-events';
 import { BENCH_MODELS, type BenchCase } from './cases';
 
+export interface HandlerBench {
+  /** One call with the JSON request of a case; rejects unless the answer is a 200. */
+  json(benchCase: BenchCase): () => Promise<unknown>;
+  /** The same request with the binary tensor data extension: raw FP32 bytes in, every output as raw bytes out. */
+  binary(benchCase: BenchCase): () => Promise<unknown>;
+  release(): Promise<void>;
+}
+
 /**
- * The handler path as Lambda runs it: one registry like lambda/handler.ts builds (sessions on the calling thread),
- * a realistic REST proxy event per case built in advance, and every call checked for a 200.
+ * The request of a case in the binary tensor data layout (JSON header, then the input's little-endian bytes), as
+ * API Gateway hands a binary media type to the function: base64 with isBase64Encoded.
  */
-export async function handlerRunners(
-  cases: readonly BenchCase[],
-): Promise<{ runners: Map<BenchCase, () => Promise<unknown>>; release: () => Promise<void> }> {
-  const registry = new ModelRegistry(modelSourcesFromFolder(BENCH_MODELS));
+function binaryEvent(benchCase: BenchCase): APIGatewayProxyEvent {
+  const header = Buffer.from(
+    JSON.stringify({
+      id: `bench-${benchCase.label}`,
+      parameters: { binary_data_output: true },
+      inputs: [
+        {
+          name: benchCase.input,
+          shape: [benchCase.batch, benchCase.features],
+          datatype: 'FP32',
+          parameters: { binary_data_size: benchCase.values.byteLength },
+        },
+      ],
+    }),
+  );
+  const values = Buffer.from(benchCase.values.buffer, benchCase.values.byteOffset, benchCase.values.byteLength);
+  const event = apiGatewayEvent({
+    method: 'POST',
+    path: benchCase.path,
+    body: Buffer.concat([header, values]),
+    base64: true,
+  });
+  return {
+    ...event,
+    headers: {
+      ...event.headers,
+      'Content-Type': 'application/octet-stream',
+      'Inference-Header-Content-Length': String(header.byteLength),
+    },
+  };
+}
+
+/**
+ * The handler path as Lambda runs it: a registry like lambda/handler.ts builds (sessions on the calling thread, or
+ * in worker threads as the local twin runs them), realistic REST proxy events built in advance, every answer checked.
+ */
+export async function createHandlerBench(workerThreads: boolean): Promise<HandlerBench> {
+  const registry = new ModelRegistry(modelSourcesFromFolder(BENCH_MODELS), { workerThreads });
   const failures = await registry.loadAll();
   if (failures.length > 0) throw new Error(`handler bench cannot load models: ${failures[0].error.message}`);
   const handler = createApiGatewayHandler(registry);
-  const runners = new Map<BenchCase, () => Promise<unknown>>();
-  for (const benchCase of cases) {
-    const event: APIGatewayProxyEvent = apiGatewayEvent({ method: 'POST', path: benchCase.path, body: benchCase.body });
-    runners.set(benchCase, async () => {
-      const result = await handler(event, lambdaContext);
-      if (result.statusCode !== 200) {
-        throw new Error(`handler answered ${result.statusCode} for ${benchCase.label}: ${result.body.slice(0, 300)}`);
-      }
-      return result;
-    });
-  }
-  return { runners, release: () => registry.release() };
+  const caller = (benchCase: BenchCase, event: APIGatewayProxyEvent) => async () => {
+    const result = await handler(event, lambdaContext);
+    if (result.statusCode !== 200) {
+      throw new Error(`handler answered ${result.statusCode} for ${benchCase.label}: ${result.body.slice(0, 300)}`);
+    }
+    return result;
+  };
+  return {
+    json: (benchCase) =>
+      caller(benchCase, apiGatewayEvent({ method: 'POST', path: benchCase.path, body: benchCase.body })),
+    binary: (benchCase) => caller(benchCase, binaryEvent(benchCase)),
+    release: () => registry.release(),
+  };
 }

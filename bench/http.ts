@@ -16,7 +16,7 @@ export interface LoadRun {
  * sub-millisecond models. Fails on any error or non-2xx answer, so a broken server cannot look fast.
  */
 export function loadRun(
-  server: ServerProcess,
+  baseUrl: string,
   benchCase: BenchCase,
   connections: number,
   durationSeconds: number,
@@ -25,7 +25,7 @@ export function loadRun(
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `${server.url}${benchCase.path}`,
+        url: `${baseUrl}${benchCase.path}`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: benchCase.body,
@@ -41,7 +41,7 @@ export function loadRun(
         if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
           return reject(
             new Error(
-              `${server.url} ${benchCase.label}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`,
+              `${baseUrl} ${benchCase.label}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`,
             ),
           );
         }
@@ -86,14 +86,16 @@ export async function compareHttp(
   );
   // Warm-up: JIT, ONNX Runtime's first-run allocations and TCP connection setup stay out of the numbers.
   for (const { benchCase } of comparisons) {
-    for (const server of [twin, naive]) await loadRun(server, benchCase, 1, Math.min(0.5, durationSeconds));
+    for (const server of [twin, naive]) await loadRun(server.url, benchCase, 1, Math.min(0.5, durationSeconds * 0.7));
   }
   for (let round = 0; round < rounds; round++) {
     for (const comparison of comparisons) {
       const order = round % 2 === 0 ? (['twin', 'naive'] as const) : (['naive', 'twin'] as const);
       for (const which of order) {
         const server = which === 'twin' ? twin : naive;
-        comparison[which].push(await loadRun(server, comparison.benchCase, comparison.connections, durationSeconds));
+        comparison[which].push(
+          await loadRun(server.url, comparison.benchCase, comparison.connections, durationSeconds),
+        );
       }
     }
     progress(`http round ${round + 1}/${rounds} done`);

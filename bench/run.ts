@@ -7,7 +7,7 @@ import { REPO_ROOT, type ServerProcess, startServer } from './children';
 import { measureColdStarts } from './cold-start';
 import { benchConfig } from './config';
 import { measureEventLoop } from './event-loop';
-import { handlerRunners } from './handler';
+import { createHandlerBench } from './handler';
 import { compareHttp } from './http';
 import { rawRunner } from './raw';
 import { measureBundle, measureLayer } from './sizes';
@@ -42,45 +42,63 @@ async function part(name: string, work: () => Promise<void>): Promise<void> {
 }
 
 async function inProcess(cases: readonly BenchCase[]): Promise<void> {
-  const { runners, release } = await handlerRunners(cases);
+  const onThread = await createHandlerBench(false);
+  const inWorker = await createHandlerBench(true);
   const perCase = [];
   try {
     for (const benchCase of cases) {
       const raw = await rawRunner(benchCase);
-      const handler = runners.get(benchCase);
-      if (handler === undefined) throw new Error(`no handler runner for ${benchCase.label}`);
+      // Each variant is timed once per round, one after the other, so that noise spreads over all of them.
+      const variants = {
+        raw: raw.run,
+        handler: onThread.json(benchCase),
+        worker: inWorker.json(benchCase),
+        binary: onThread.binary(benchCase),
+      };
       const budget = config.inProcessBudgetMs;
-      const maxCalls = 50_000;
+      const time = (work: () => Promise<unknown>, ms: number) => timeCalls(work, ms, 3, 50_000);
       // Warm-up: JIT and ONNX Runtime's first-run allocations stay out of the numbers.
-      await timeCalls(raw.run, budget / 4, 3, maxCalls);
-      await timeCalls(handler, budget / 4, 3, maxCalls);
-      const rawMicros: number[] = [];
-      const handlerMicros: number[] = [];
-      const overheads: number[] = [];
+      for (const work of Object.values(variants)) await time(work, budget / 4);
+      const samples = { raw: [] as number[], handler: [] as number[], worker: [] as number[], binary: [] as number[] };
+      const perRound = { overhead: [] as number[], workerHop: [] as number[], jsonOverBinary: [] as number[] };
       for (let round = 0; round < config.inProcessRounds; round++) {
-        const rawRound = await timeCalls(raw.run, budget, 3, maxCalls);
-        const handlerRound = await timeCalls(handler, budget, 3, maxCalls);
-        rawMicros.push(...rawRound);
-        handlerMicros.push(...handlerRound);
-        overheads.push(median(handlerRound) - median(rawRound));
+        const medians = { raw: 0, handler: 0, worker: 0, binary: 0 };
+        for (const name of ['raw', 'handler', 'worker', 'binary'] as const) {
+          const micros = await time(variants[name], budget);
+          samples[name].push(...micros);
+          medians[name] = median(micros);
+        }
+        perRound.overhead.push(medians.handler - medians.raw);
+        perRound.workerHop.push(medians.worker - medians.handler);
+        perRound.jsonOverBinary.push(medians.handler / medians.binary);
       }
       await raw.release();
       const entry = {
         case: benchCase.label,
-        raw: summarize(rawMicros),
-        handler: summarize(handlerMicros),
-        handlerMinusRaw: summarize(overheads),
+        raw: summarize(samples.raw),
+        handler: summarize(samples.handler),
+        handlerInWorker: summarize(samples.worker),
+        handlerBinary: summarize(samples.binary),
+        handlerMinusRaw: summarize(perRound.overhead),
+        workerMinusHandler: summarize(perRound.workerHop),
+        jsonOverBinary: summarize(perRound.jsonOverBinary),
       };
       perCase.push(entry);
-      rows.push(summaryRow('raw', benchCase.label, 'session.run', entry.raw, 'µs', 0));
-      rows.push(summaryRow('handler', benchCase.label, 'event→response', entry.handler, 'µs', 0));
-      rows.push(summaryRow('handler', benchCase.label, 'handler − raw, per round', entry.handlerMinusRaw, 'µs', 0));
+      const subject = benchCase.label;
+      rows.push(summaryRow('raw', subject, 'session.run', entry.raw, 'µs', 0));
+      rows.push(summaryRow('handler', subject, 'event→response, JSON', entry.handler, 'µs', 0));
+      rows.push(summaryRow('handler', subject, 'handler − raw, per round', entry.handlerMinusRaw, 'µs', 0));
+      rows.push(summaryRow('handler', subject, 'event→response, model in worker', entry.handlerInWorker, 'µs', 0));
+      rows.push(summaryRow('handler', subject, 'worker − handler, per round', entry.workerMinusHandler, 'µs', 0));
+      rows.push(summaryRow('handler', subject, 'event→response, binary tensors', entry.handlerBinary, 'µs', 0));
+      rows.push(summaryRow('handler', subject, 'JSON/binary time, per round', entry.jsonOverBinary, '×', 2));
       progress(
-        `in process ${benchCase.label}: raw ${entry.raw.median.toFixed(0)} µs, handler ${entry.handler.median.toFixed(0)} µs`,
+        `in process ${subject}: raw ${entry.raw.median.toFixed(0)} µs, handler ${entry.handler.median.toFixed(0)} µs`,
       );
     }
   } finally {
-    await release();
+    await onThread.release();
+    await inWorker.release();
   }
   results.inProcess = perCase;
 }
