@@ -7,12 +7,13 @@ import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { binaryRequest, bytesElements, rawBytes, readBinaryResponse } from '../support/binary-tensor-data';
 
 // The binary tensor data extension through the real API Gateway handler, real events and real ONNX Runtime models.
-const demo = createApiGatewayHandler(
-  new ModelRegistry(modelSourcesFromFolder(path.join(__dirname, '..', '..', 'models'))),
+const demoRegistry = new ModelRegistry(modelSourcesFromFolder(path.join(__dirname, '..', '..', 'models')));
+const fixtureRegistry = new ModelRegistry(
+  modelSourcesFromFolder(writeRepository({ 'all_datatypes/1': allDatatypesModel() })),
 );
-const fixtures = createApiGatewayHandler(
-  new ModelRegistry(modelSourcesFromFolder(writeRepository({ 'all_datatypes/1': allDatatypesModel() }))),
-);
+const demo = createApiGatewayHandler(demoRegistry);
+const fixtures = createApiGatewayHandler(fixtureRegistry);
+afterAll(() => Promise.all([demoRegistry.release(), fixtureRegistry.release()]));
 type Handler = typeof demo;
 
 /** Sends a binary body as API Gateway delivers a binary media type: base64, isBase64Encoded. */

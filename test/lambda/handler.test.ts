@@ -10,12 +10,15 @@ import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 
 const DEMO_MODELS = path.join(__dirname, '..', '..', 'models');
 
-const demo = createApiGatewayHandler(new ModelRegistry(modelSourcesFromFolder(DEMO_MODELS)));
+const demoRegistry = new ModelRegistry(modelSourcesFromFolder(DEMO_MODELS));
+const demo = createApiGatewayHandler(demoRegistry);
 const fixtureRepository = writeRepository({
   'all_datatypes/1': allDatatypesModel(),
   'fails_at_runtime/1': failsAtRuntimeModel(),
 });
-const fixtures = createApiGatewayHandler(new ModelRegistry(modelSourcesFromFolder(fixtureRepository)));
+const fixtureRegistry = new ModelRegistry(modelSourcesFromFolder(fixtureRepository));
+const fixtures = createApiGatewayHandler(fixtureRegistry);
+afterAll(() => Promise.all([demoRegistry.release(), fixtureRegistry.release()]));
 
 type Handler = typeof demo;
 

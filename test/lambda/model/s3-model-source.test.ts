@@ -30,8 +30,10 @@ async function startServer(atPort = 0): Promise<void> {
   ({ port } = await server.run());
 }
 
+const clients: S3Client[] = [];
+
 function client(): S3Client {
-  return new S3Client({
+  const created = new S3Client({
     endpoint: `http://127.0.0.1:${port}`,
     forcePathStyle: true,
     region: 'eu-west-1',
@@ -39,6 +41,8 @@ function client(): S3Client {
     // One attempt: the registry's retry-on-next-request is what is under test, not the SDK's own retries.
     maxAttempts: 1,
   });
+  clients.push(created);
+  return created;
 }
 
 function source(overrides: Partial<{ key: string; sha256: string }> = {}): S3ModelSource {
@@ -55,7 +59,11 @@ beforeAll(async () => {
   await startServer();
   await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: PENGUINS }));
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  // Keep-alive sockets would otherwise hold the test worker open after the server is gone.
+  for (const created of clients) created.destroy();
+  await server.close();
+});
 beforeEach(() => {
   jest.spyOn(logger, 'error').mockImplementation(() => undefined);
 });
