@@ -40,8 +40,10 @@ export interface ServerProcess {
  * fills the pipe and stalls the server.
  */
 export function startServer(script: string, args: readonly string[], timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const monitor = path.join(__dirname, 'event-loop-monitor.ts');
+  const child = spawnTracked(process.execPath, ['--import', 'tsx', '--import', monitor, script, ...args], {
+    // The IPC channel serves only the event-loop monitor (see event-loop-monitor.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
   });
   let stderr = '';

@@ -3,6 +3,12 @@ import type { BenchCase } from './cases';
 import type { ServerProcess } from './children';
 import { type Summary, summarize } from './stats';
 
+export interface EventLoopDelay {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
 export interface EventLoopResult {
   /** Health-check latency in ms with the server idle. */
   readonly idle: Summary & { readonly p99: number; readonly max: number };
@@ -10,6 +16,23 @@ export interface EventLoopResult {
   readonly busy: Summary & { readonly p99: number; readonly max: number };
   /** Latency of the long inferences themselves, ms. */
   readonly inference: Summary;
+  /** The server's own event-loop delay (ms) while busy, from perf_hooks inside it: blocking, without contention. */
+  readonly serverDelay: EventLoopDelay;
+}
+
+/** Starts the server's event-loop monitor and returns a function that stops it and reads the delays. */
+function monitorServer(server: ServerProcess): () => Promise<EventLoopDelay> {
+  const child = server.child;
+  child.send('start');
+  return () =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the server did not report its event-loop delay')), 5000);
+      child.once('message', (message: { eventLoopDelay: EventLoopDelay }) => {
+        clearTimeout(timer);
+        resolve(message.eventLoopDelay);
+      });
+      child.send('stop');
+    });
 }
 
 const POLL_INTERVAL_MS = 10;
@@ -73,10 +96,12 @@ export async function measureEventLoop(
     });
     // Let the first inferences reach the server before probing.
     await sleep(50);
+    const stopMonitor = monitorServer(server);
     const busy = await pollLive(probeAgent, server, seconds);
+    const serverDelay = await stopMonitor();
     loading = false;
     await Promise.all(loops);
-    return { idle: withTail(idle), busy: withTail(busy), inference: summarize(inference) };
+    return { idle: withTail(idle), busy: withTail(busy), inference: summarize(inference), serverDelay };
   } finally {
     probeAgent.destroy();
     loadAgent.destroy();

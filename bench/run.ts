@@ -147,6 +147,8 @@ async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
           rows.push(summaryRow(name, subject, 'latency p99', summarize(runs.map((run) => run.p99Ms)), 'ms', 2));
         }
         rows.push(summaryRow('http/naive', subject, 'throughput ratio, per round', summarize(ratios), '×', 2));
+        const added = twinRuns.map((run, index) => run.p50Ms - naiveRuns[index].p50Ms);
+        rows.push(summaryRow('http − naive', subject, 'latency p50 added, per round', summarize(added), 'ms', 2));
       }
     });
 
@@ -181,6 +183,15 @@ async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
           ),
         );
         rows.push(summaryRow('event loop', subject, 'the inference itself', result.inference, 'ms', 1));
+        const delay = result.serverDelay;
+        rows.push(
+          textRow(
+            'event loop',
+            subject,
+            "server's loop delay p50 / p99 / max (ms)",
+            `${delay.p50.toFixed(1)} / ${delay.p99.toFixed(1)} / ${delay.max.toFixed(1)}`,
+          ),
+        );
       }
       results.eventLoop = perServer;
     });
