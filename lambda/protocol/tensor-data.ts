@@ -123,46 +123,35 @@ function collectRows(value: readonly unknown[], depth: number, path: string, row
   }
 }
 
+const INTEGER_ARRAYS = {
+  UINT8: Uint8Array,
+  UINT16: Uint16Array,
+  UINT32: Uint32Array,
+  INT8: Int8Array,
+  INT16: Int16Array,
+  INT32: Int32Array,
+} as const;
+
+const BIGINT_ARRAYS = { INT64: BigInt64Array, UINT64: BigUint64Array } as const;
+
 function createSink(datatype: Datatype, size: number): Sink {
   switch (datatype) {
     case 'BOOL':
       return { kind: 'bool', array: new Uint8Array(size) };
     case 'UINT8':
-      return { kind: 'int', array: new Uint8Array(size), min: INTEGER_RANGES.UINT8[0], max: INTEGER_RANGES.UINT8[1] };
     case 'UINT16':
-      return {
-        kind: 'int',
-        array: new Uint16Array(size),
-        min: INTEGER_RANGES.UINT16[0],
-        max: INTEGER_RANGES.UINT16[1],
-      };
     case 'UINT32':
-      return {
-        kind: 'int',
-        array: new Uint32Array(size),
-        min: INTEGER_RANGES.UINT32[0],
-        max: INTEGER_RANGES.UINT32[1],
-      };
     case 'INT8':
-      return { kind: 'int', array: new Int8Array(size), min: INTEGER_RANGES.INT8[0], max: INTEGER_RANGES.INT8[1] };
     case 'INT16':
-      return { kind: 'int', array: new Int16Array(size), min: INTEGER_RANGES.INT16[0], max: INTEGER_RANGES.INT16[1] };
-    case 'INT32':
-      return { kind: 'int', array: new Int32Array(size), min: INTEGER_RANGES.INT32[0], max: INTEGER_RANGES.INT32[1] };
+    case 'INT32': {
+      const [min, max] = INTEGER_RANGES[datatype];
+      return { kind: 'int', array: new INTEGER_ARRAYS[datatype](size), min, max };
+    }
     case 'INT64':
-      return {
-        kind: 'bigint',
-        array: new BigInt64Array(size),
-        min: BIGINT_RANGES.INT64[0],
-        max: BIGINT_RANGES.INT64[1],
-      };
-    case 'UINT64':
-      return {
-        kind: 'bigint',
-        array: new BigUint64Array(size),
-        min: BIGINT_RANGES.UINT64[0],
-        max: BIGINT_RANGES.UINT64[1],
-      };
+    case 'UINT64': {
+      const [min, max] = BIGINT_RANGES[datatype];
+      return { kind: 'bigint', array: new BIGINT_ARRAYS[datatype](size), min, max };
+    }
     case 'FP16':
       return { kind: 'half', array: new Uint16Array(size) };
     case 'FP32':

@@ -7,9 +7,9 @@ import {
 import { BadRequestError } from '../../../lambda/protocol/errors';
 import { decodeInferRequest, type InferRequest } from '../../../lambda/protocol/infer-request';
 import { encodeInferResponse } from '../../../lambda/protocol/infer-response';
-import type { Datatype, Tensor, TensorData } from '../../../lambda/protocol/tensor';
+import type { Datatype, TensorData } from '../../../lambda/protocol/tensor';
 import { bytesElements, rawBytes } from '../../support/binary-tensor-data';
-import { classifier, singleInputModel, thrownBy } from './models';
+import { classifier, label, probabilities, singleInputModel, thrownBy } from './models';
 
 function expectBadRequest(action: () => unknown, ...fragments: string[]): void {
   const error = thrownBy(action);
@@ -297,13 +297,6 @@ describe('decodeInferRequest with binary data', () => {
 });
 
 describe('encodeInferResponse with binary outputs', () => {
-  const label: Tensor = { name: 'label', datatype: 'INT64', shape: [2], data: new BigInt64Array([1n, 0n]) };
-  const probabilities: Tensor = {
-    name: 'probabilities',
-    datatype: 'FP32',
-    shape: [2, 2],
-    data: new Float32Array([0.25, 0.75, 1, 0]),
-  };
   const request: InferRequest = { inputs: [], outputs: ['label', 'probabilities'], binaryOutputs: ['probabilities'] };
 
   it('appends binary outputs as chunks with binary_data_size, and keeps the others as JSON data', () => {

@@ -1,8 +1,8 @@
 import { InferenceError } from '../../../lambda/protocol/errors';
 import { decodeInferRequest, type InferRequest } from '../../../lambda/protocol/infer-request';
 import { encodeInferResponse } from '../../../lambda/protocol/infer-response';
-import type { Datatype, Tensor } from '../../../lambda/protocol/tensor';
-import { classifier, singleInputModel, thrownBy } from './models';
+import type { Datatype } from '../../../lambda/protocol/tensor';
+import { classifier, label, probabilities, singleInputModel, thrownBy } from './models';
 
 /** Decodes `data` as the input, feeds the tensor back as the output, and returns the encoded JSON data. */
 function roundTrip(datatype: Datatype, data: unknown[]): unknown {
@@ -14,14 +14,6 @@ function roundTrip(datatype: Datatype, data: unknown[]): unknown {
   // Through real JSON, as a client would see it.
   return JSON.parse(JSON.stringify(response)).outputs[0].data;
 }
-
-const label: Tensor = { name: 'label', datatype: 'INT64', shape: [2], data: new BigInt64Array([1n, 0n]) };
-const probabilities: Tensor = {
-  name: 'probabilities',
-  datatype: 'FP32',
-  shape: [2, 2],
-  data: new Float32Array([0.25, 0.75, 1, 0]),
-};
 
 describe('encodeInferResponse', () => {
   it.each<[Datatype, unknown[]]>([

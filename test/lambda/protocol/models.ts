@@ -1,4 +1,4 @@
-import type { Datatype, ModelSpec } from '../../../lambda/protocol/tensor';
+import type { Datatype, ModelSpec, Tensor } from '../../../lambda/protocol/tensor';
 
 /** A classifier-like model: two inputs of different kinds, two outputs. */
 export const classifier: ModelSpec = {
@@ -12,6 +12,15 @@ export const classifier: ModelSpec = {
     { name: 'label', datatype: 'INT64', shape: [-1] },
     { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
   ],
+};
+
+/** What the classifier returns for two rows: its `label` and `probabilities` outputs. */
+export const label: Tensor = { name: 'label', datatype: 'INT64', shape: [2], data: new BigInt64Array([1n, 0n]) };
+export const probabilities: Tensor = {
+  name: 'probabilities',
+  datatype: 'FP32',
+  shape: [2, 2],
+  data: new Float32Array([0.25, 0.75, 1, 0]),
 };
 
 /** A one-input, one-output model of `datatype` with the given input shape. */

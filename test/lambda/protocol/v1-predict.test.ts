@@ -1,17 +1,9 @@
 import { BadRequestError } from '../../../lambda/protocol/errors';
 import type { ModelSpec, Tensor } from '../../../lambda/protocol/tensor';
 import { decodePredictRequest, encodePredictResponse } from '../../../lambda/protocol/v1-predict';
-import { classifier, singleInputModel, thrownBy } from './models';
+import { classifier, label, probabilities, singleInputModel, thrownBy } from './models';
 
 const tabular: ModelSpec = { ...classifier, inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 3] }] };
-
-const label: Tensor = { name: 'label', datatype: 'INT64', shape: [2], data: new BigInt64Array([1n, 0n]) };
-const probabilities: Tensor = {
-  name: 'probabilities',
-  datatype: 'FP32',
-  shape: [2, 2],
-  data: new Float32Array([0.25, 0.75, 1, 0]),
-};
 
 function expectBadRequest(action: () => unknown, ...fragments: string[]): void {
   const error = thrownBy(action);
