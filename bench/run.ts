@@ -220,7 +220,7 @@ async function main(): Promise<void> {
     rows.push(
       textRow('sizes', 'ONNX Runtime layer', `unzipped (MB), ${layer.files} files`, (layer.bytes / 1e6).toFixed(1)),
     );
-    rows.push(textRow('sizes', 'ONNX Runtime layer', 'measured from', layer.source.slice(0, 60)));
+    rows.push(textRow('sizes', 'ONNX Runtime layer', 'measured from', layer.source));
   });
 
   await part('in process', () => inProcess(cases));
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     rows.push(summaryRow('cold start', 'lambda/baseline', 'ratio, per round', cold.lambdaRatio, '×', 2));
   });
 
-  await httpAndEventLoop(cases);
+  await part('servers', () => httpAndEventLoop(cases));
 
   const seconds = (performance.now() - started) / 1000;
   rows.push(textRow('run', config.quick ? 'quick' : 'full', 'wall time (s)', seconds.toFixed(1)));
@@ -279,4 +279,5 @@ async function main(): Promise<void> {
   }
 }
 
+// Exit explicitly: ONNX Runtime's thread pools and HTTP keep-alive sockets must not hold a finished run open.
 void main().then(() => process.exit());

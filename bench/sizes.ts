@@ -19,6 +19,8 @@ export interface LayerSize {
   readonly files: number;
   /** Where the number comes from: the synthesized asset, or an estimate from node_modules. */
   readonly source: string;
+  /** The folder measured, when it is a synthesized asset. */
+  readonly path?: string;
 }
 
 /**
@@ -109,7 +111,7 @@ export function measureLayer(): LayerSize {
   const dir = synthesizedLayerDir();
   if (dir !== undefined) {
     const modified = fs.statSync(dir).mtime.toISOString();
-    return { ...directorySize(dir), source: `cdk.out/${path.basename(dir)} (synthesized ${modified})` };
+    return { ...directorySize(dir), source: `cdk.out, synthesized ${modified.slice(0, 16)}`, path: dir };
   }
   // What the layer would hold: the linux-arm64 binaries and the JavaScript of onnxruntime-node and -common.
   const modules = path.join(REPO_ROOT, 'node_modules');
