@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createApiGatewayHandler } from '../lambda/api-gateway-handler';
 import { ModelRegistry } from '../lambda/model/model-registry';
-import { modelSourcesFromFolder } from '../lambda/model/sources-from-environment';
+import { modelSourcesFromFolder } from '../lambda/model/model-source';
 import { apiGatewayEvent, lambdaContext } from '../test/support/api-gateway-events';
 import { BENCH_MODELS, type BenchCase } from './cases';
 

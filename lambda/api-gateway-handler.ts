@@ -16,10 +16,11 @@ export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHand
     // Every metric of the runtime is a single metric published at once (see observability.ts), so there is no
     // stored batch to flush at the end of the invocation.
     metrics.captureColdStartMetric();
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
+    tracer?.annotateColdStart();
+    tracer?.addServiceNameAnnotation();
     try {
-      const body = event.body == null ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+      const body =
+        event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
       const headers = lowercaseHeaders(event.headers);
       return toResult(await serveRequest(registry, { method: event.httpMethod, path: event.path, headers, body }));
     } catch (error) {

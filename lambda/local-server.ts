@@ -5,7 +5,7 @@ import { type ApiGatewayHandler, createApiGatewayHandler } from './api-gateway-h
 import { localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
 import { BodyTooLargeError, readBody } from './local/read-body';
 import { ModelRegistry } from './model/model-registry';
-import { modelSourcesFromFolder } from './model/sources-from-environment';
+import { modelSourcesFromFolder } from './model/model-source';
 
 /**
  * The local twin: serves every model of a repository folder with the same handler that runs in Lambda, by turning

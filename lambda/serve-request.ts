@@ -16,7 +16,8 @@ export interface ApiRequest {
   readonly path: string;
   /** Header names lowercased (HTTP header names are case-insensitive and API Gateway passes them as sent). */
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Uint8Array;
+  /** Text as API Gateway delivers it (kept a string so JSON is parsed without a round trip through bytes), or bytes. */
+  readonly body?: Uint8Array | string;
 }
 
 /**
@@ -81,7 +82,8 @@ function ok(body: unknown): ApiResponse {
 function decodeInfer(request: ApiRequest, model: ModelSpec): InferRequest {
   const headerLength = request.headers?.[INFERENCE_HEADER_CONTENT_LENGTH];
   if (headerLength === undefined) return decodeInferRequest(parseJsonBody(request.body), model);
-  const { header, binary } = splitBinaryBody(requireBody(request.body), headerLength);
+  const body = requireBody(request.body);
+  const { header, binary } = splitBinaryBody(typeof body === 'string' ? Buffer.from(body) : body, headerLength);
   return decodeInferRequest(
     parseJsonBody(header, 'the JSON header (the first Inference-Header-Content-Length bytes)'),
     model,
@@ -109,24 +111,26 @@ function encodeInfer(model: ModelSpec, request: InferRequest, outputs: readonly 
 }
 
 async function runModel<T>(model: string, run: () => Promise<T>): Promise<T> {
-  tracer.putAnnotation('model', model);
+  tracer?.putAnnotation('model', model);
   const started = performance.now();
   const outputs = await traced(`## infer ${model}`, run);
   recordModelTiming(RuntimeMetric.inferenceLatency, model, performance.now() - started);
   return outputs;
 }
 
-function requireBody(body: Uint8Array | undefined): Uint8Array {
-  if (body === undefined || body.byteLength === 0) {
+function requireBody(body: Uint8Array | string | undefined): Uint8Array | string {
+  if (body === undefined || body.length === 0) {
     throw new BadRequestError('the request has no body; send a JSON object such as {"inputs": [...]}');
   }
   return body;
 }
 
-function parseJsonBody(body: Uint8Array | undefined, what = 'the request body'): unknown {
-  const bytes = requireBody(body);
+function parseJsonBody(body: Uint8Array | string | undefined, what = 'the request body'): unknown {
+  const text = requireBody(body);
   try {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    return JSON.parse(
+      typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'),
+    );
   } catch (error) {
     throw new BadRequestError(`${what} is not valid JSON (${(error as Error).message})`);
   }

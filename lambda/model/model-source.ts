@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { scanModelRepository } from '../../contract/model-repository';
 
 /** Where one model version's bytes come from: a local repository folder or S3. */
 export interface ModelSource {
@@ -24,4 +25,11 @@ export class FileModelSource implements ModelSource {
   readBytes(): Promise<Uint8Array> {
     return readFile(this.location);
   }
+}
+
+/** Every version of every model in a local repository folder (`<name>/<version>/model.onnx`). */
+export function modelSourcesFromFolder(folder: string): ModelSource[] {
+  return scanModelRepository(folder).flatMap((model) =>
+    model.versions.map((version) => new FileModelSource(model.name, version.version, version.modelPath)),
+  );
 }

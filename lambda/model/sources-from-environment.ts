@@ -1,8 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { ModelEnvironment } from '../../contract/environment';
-import { scanModelRepository } from '../../contract/model-repository';
 import { tracer } from '../observability';
-import { FileModelSource, type ModelSource } from './model-source';
+import { type ModelSource, modelSourcesFromFolder } from './model-source';
 import { S3ModelSource } from './s3-model-source';
 
 /**
@@ -23,7 +22,8 @@ export function modelSourcesFromEnvironment(env: NodeJS.ProcessEnv = process.env
     }
     return value;
   };
-  const client = tracer.captureAWSv3Client(new S3Client({}));
+  const s3 = new S3Client({});
+  const client = tracer === undefined ? s3 : tracer.captureAWSv3Client(s3);
   return [
     new S3ModelSource(client, {
       name: required(ModelEnvironment.name),
@@ -33,10 +33,4 @@ export function modelSourcesFromEnvironment(env: NodeJS.ProcessEnv = process.env
       sha256: required(ModelEnvironment.sha256),
     }),
   ];
-}
-
-export function modelSourcesFromFolder(folder: string): ModelSource[] {
-  return scanModelRepository(folder).flatMap((model) =>
-    model.versions.map((version) => new FileModelSource(model.name, version.version, version.modelPath)),
-  );
 }

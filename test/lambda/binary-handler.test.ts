@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
-import { modelSourcesFromFolder } from '../../lambda/model/sources-from-environment';
+import { modelSourcesFromFolder } from '../../lambda/model/model-source';
 import { allDatatypesModel, ELEMENT_TYPES, writeRepository } from '../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { binaryRequest, bytesElements, rawBytes, readBinaryResponse } from '../support/binary-tensor-data';

@@ -3,7 +3,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
-import { modelSourcesFromFolder } from '../../lambda/model/sources-from-environment';
+import { modelSourcesFromFolder } from '../../lambda/model/model-source';
 import { logger } from '../../lambda/observability';
 import { allDatatypesModel, ELEMENT_TYPES, failsAtRuntimeModel, writeRepository } from '../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';

@@ -1,6 +1,6 @@
 import { createApiGatewayHandler } from '../../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../../lambda/model/model-registry';
-import { modelSourcesFromFolder } from '../../../lambda/model/sources-from-environment';
+import { modelSourcesFromFolder } from '../../../lambda/model/model-source';
 import { allDatatypesModel, slowMatMulModel, writeRepository } from '../../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../../support/api-gateway-events';
 
