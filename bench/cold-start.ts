@@ -39,6 +39,17 @@ const MARK_JS = `const fs = require('node:fs');
 const mark = (name) => fs.writeSync(3, JSON.stringify({ mark: name, at: performance.timeOrigin + performance.now() }) + '\\n');
 mark('main');`;
 
+// The local twin as `npm start` runs it: the esbuild bundle of scripts/start-local-server.js (built before the
+// measured rounds, as a second `npm start` finds it), on plain node.
+const TWIN_PROBE = `${MARK_JS}
+require('onnxruntime-node');
+mark('runtime imported');
+const twin = require(require(process.argv[1]).buildLocalServer());
+mark('handler imported');
+twin.startLocalServer({ port: 0, host: '127.0.0.1', modelsDir: process.argv[2] }).then(({ server }) => {
+  fs.writeSync(3, JSON.stringify({ mark: 'model loaded', at: performance.timeOrigin + performance.now(), port: server.address().port }) + '\\n');
+});`;
+
 const LAMBDA_PROBE = `${MARK_JS}
 require('onnxruntime-node');
 mark('runtime imported');
@@ -142,7 +153,7 @@ function probe(kind: ColdStartKind, args: string[], benchCase: BenchCase): Promi
 }
 
 /**
- * Fresh processes to first successful answer, for the local twin (through tsx, as `npm start` runs it), the Lambda
+ * Fresh processes to first successful answer, for the local twin (its bundle on plain node, as `npm start` runs it), the Lambda
  * handler module (the esbuild bundle, plain node, as Lambda runs it) and the baseline of node + ONNX Runtime + one
  * session. Kinds alternate within each round so that machine noise hits all three alike.
  */
@@ -162,13 +173,13 @@ export async function measureColdStarts(
   );
   const modelPath = path.join(COLD_MODELS, benchCase.model, '1', 'model.onnx');
   const argsOf: Record<ColdStartKind, string[]> = {
-    twin: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'cold-start-twin.ts'), COLD_MODELS],
+    twin: ['-e', TWIN_PROBE, path.join(REPO_ROOT, 'scripts', 'start-local-server.js'), COLD_MODELS],
     lambda: ['-e', LAMBDA_PROBE, bundlePath, eventsPath],
     baseline: ['-e', BASELINE_PROBE, modelPath, benchCase.input, String(benchCase.features)],
   };
   const kinds: ColdStartKind[] = ['baseline', 'twin', 'lambda'];
   const all: Record<ColdStartKind, ColdStartRun[]> = { twin: [], lambda: [], baseline: [] };
-  // One unmeasured round first: the OS page cache and tsx's transform cache should be warm, as on a laptop that
+  // One unmeasured round first: the OS page cache and the twin's bundle should be warm, as on a laptop that
   // has started the twin before; Lambda's own cold start (code download) is not something a laptop can show.
   for (const kind of kinds) await probe(kind, argsOf[kind], benchCase);
   for (let round = 0; round < runs; round++) {

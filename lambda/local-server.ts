@@ -96,7 +96,8 @@ async function serveHttp(
   }
 }
 
-async function main(): Promise<void> {
+/** Parses the command line, starts the server and stops it cleanly on SIGINT or SIGTERM. */
+export async function main(): Promise<void> {
   let started: Awaited<ReturnType<typeof startLocalServer>>;
   let options: LocalServerOptions;
   try {
