@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createApiGatewayHandler } from '../lambda/api-gateway-handler';
-import { ModelRegistry } from '../lambda/model/model-registry';
+import { type ModelExecution, ModelRegistry } from '../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../lambda/model/model-source';
 import { apiGatewayEvent, lambdaContext } from '../test/support/api-gateway-events';
 import { BENCH_MODELS, type BenchCase } from './cases';
@@ -53,8 +53,8 @@ function binaryEvent(benchCase: BenchCase): APIGatewayProxyEvent {
  * The handler path as Lambda runs it: a registry like lambda/handler.ts builds (sessions on the calling thread, or
  * in worker threads as the local twin runs them), realistic REST proxy events built in advance, every answer checked.
  */
-export async function createHandlerBench(workerThreads: boolean): Promise<HandlerBench> {
-  const registry = new ModelRegistry(modelSourcesFromFolder(BENCH_MODELS), { workerThreads });
+export async function createHandlerBench(execution: ModelExecution): Promise<HandlerBench> {
+  const registry = new ModelRegistry(modelSourcesFromFolder(BENCH_MODELS), { execution });
   const failures = await registry.loadAll();
   if (failures.length > 0) throw new Error(`handler bench cannot load models: ${failures[0].error.message}`);
   const handler = createApiGatewayHandler(registry);

@@ -42,8 +42,8 @@ async function part(name: string, work: () => Promise<void>): Promise<void> {
 }
 
 async function inProcess(cases: readonly BenchCase[]): Promise<void> {
-  const onThread = await createHandlerBench(false);
-  const inWorker = await createHandlerBench(true);
+  const onThread = await createHandlerBench('main');
+  const inWorker = await createHandlerBench('worker');
   const perCase = [];
   try {
     for (const benchCase of cases) {

@@ -45,7 +45,7 @@ export async function startLocalServer(
   if (sources.length === 0) {
     throw new Error(`no models in ${options.modelsDir}: add one as <name>/<version>/model.onnx`);
   }
-  const registry = new ModelRegistry(sources, { workerThreads: true });
+  const registry = new ModelRegistry(sources, { execution: 'adaptive' });
   const failures = await registry.loadAll();
   if (failures.length > 0) {
     await registry.release();

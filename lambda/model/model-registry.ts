@@ -1,18 +1,33 @@
 import { RuntimeMetric } from '../../contract/environment';
 import { logger, recordModelTiming, traced } from '../observability';
 import { NotFoundError, ServiceUnavailableError } from '../protocol/errors';
+import { loadAdaptiveModel } from './adaptive-model';
 import type { ModelSource } from './model-source';
 import { type LoadedModel, loadOnnxModel } from './onnx-model';
 import { loadOnnxModelInWorker } from './worker-model';
 
+/**
+ * Where a model runs:
+ * - `main`: on the calling thread. Right for Lambda, where an execution environment serves one request at a time,
+ *   so nothing waits behind an inference and a thread hop would only add latency.
+ * - `worker`: in the model's own worker thread, so a long inference never stalls the event loop.
+ * - `adaptive`: in the worker, and on the main thread for request sizes seen to run within a millisecond (see
+ *   adaptive-model.ts). Right for a server handling concurrent requests, such as the local server.
+ */
+export type ModelExecution = 'main' | 'worker' | 'adaptive';
+
+const LOADERS: Record<ModelExecution, typeof loadOnnxModel> = {
+  main: loadOnnxModel,
+  worker: loadOnnxModelInWorker,
+  adaptive: loadAdaptiveModel,
+};
+
 export interface ModelRegistryOptions {
   /**
-   * Run each model in its own worker thread, so that a long inference does not stall the event loop. Worth it where
-   * one process serves concurrent requests (the local server); in Lambda an execution environment serves one
-   * request at a time, so the thread hop would only add latency.
-   * @default false
+   * Where each model runs.
+   * @default 'main'
    */
-  readonly workerThreads?: boolean;
+  readonly execution?: ModelExecution;
 }
 
 /**
@@ -69,7 +84,7 @@ export class ModelRegistry {
   private readonly slots = new Map<string, Map<string, ModelSlot>>();
 
   constructor(sources: readonly ModelSource[], options: ModelRegistryOptions = {}) {
-    const loadModel = options.workerThreads ? loadOnnxModelInWorker : loadOnnxModel;
+    const loadModel = LOADERS[options.execution ?? 'main'];
     for (const source of sources) {
       const versions = this.slots.get(source.name) ?? new Map<string, ModelSlot>();
       versions.set(source.version, new ModelSlot(source, loadModel));

@@ -20,8 +20,15 @@ async function serve(): Promise<void> {
   }
   port.postMessage({ kind: 'ready', spec: model.spec } satisfies WorkerReply);
   port.on('message', (request: WorkerRequest) => {
+    const started = performance.now();
     model.run(request.inputs, request.outputNames).then(
-      (outputs: Tensor[]) => port.postMessage({ kind: 'result', id: request.id, outputs } satisfies WorkerReply),
+      (outputs: Tensor[]) =>
+        port.postMessage({
+          kind: 'result',
+          id: request.id,
+          outputs,
+          runMs: performance.now() - started,
+        } satisfies WorkerReply),
       (error: Error) =>
         port.postMessage({ kind: 'error', id: request.id, message: error.message } satisfies WorkerReply),
     );

@@ -16,5 +16,6 @@ export interface WorkerRequest {
 export type WorkerReply =
   | { readonly kind: 'ready'; readonly spec: ModelSpec }
   | { readonly kind: 'failed'; readonly message: string }
-  | { readonly kind: 'result'; readonly id: number; readonly outputs: Tensor[] }
+  /** `runMs`: the model's own run time inside the worker, without the trip between threads. */
+  | { readonly kind: 'result'; readonly id: number; readonly outputs: Tensor[]; readonly runMs: number }
   | { readonly kind: 'error'; readonly id: number; readonly message: string };

@@ -11,8 +11,19 @@ const WORKER_SCRIPT = WORKER_ENTRY.endsWith('.ts')
   ? `require('tsx/cjs/api').register(); require(${JSON.stringify(WORKER_ENTRY)});`
   : `require(${JSON.stringify(WORKER_ENTRY)});`;
 
+export interface TimedRun {
+  readonly outputs: Tensor[];
+  /** How long the model itself ran in the worker, in milliseconds. */
+  readonly runMs: number;
+}
+
+/** A model in a worker thread, which can also say how long each run took there. */
+export interface WorkerModel extends LoadedModel {
+  runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<TimedRun>;
+}
+
 interface Pending {
-  resolve(outputs: Tensor[]): void;
+  resolve(run: TimedRun): void;
   reject(error: Error): void;
 }
 
@@ -21,7 +32,7 @@ interface Pending {
  * (health checks, other models) during a long inference. Requests to one model queue in its worker in order.
  * Inputs and outputs cross threads by structured clone: a memory copy, far cheaper than the JSON around them.
  */
-export function loadOnnxModelInWorker(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
+export function loadOnnxModelInWorker(name: string, version: string, bytes: Uint8Array): Promise<WorkerModel> {
   const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData: { name, version, bytes } satisfies WorkerStart });
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -38,7 +49,7 @@ export function loadOnnxModelInWorker(name: string, version: string, bytes: Uint
           void worker.terminate();
           return;
         case 'result':
-          pending.get(reply.id)?.resolve(reply.outputs);
+          pending.get(reply.id)?.resolve({ outputs: reply.outputs, runMs: reply.runMs });
           pending.delete(reply.id);
           return;
         case 'error':
@@ -58,20 +69,22 @@ export function loadOnnxModelInWorker(name: string, version: string, bytes: Uint
     });
   });
 
-  function model(spec: LoadedModel['spec']): LoadedModel {
+  function model(spec: LoadedModel['spec']): WorkerModel {
+    const runTimed = (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<TimedRun> => {
+      if (exitError !== undefined) return Promise.reject(exitError);
+      const id = nextId++;
+      return new Promise<TimedRun>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, inputs, outputNames } satisfies WorkerRequest);
+      });
+    };
     return {
       spec,
       get isAlive() {
         return exitError === undefined;
       },
-      run(inputs, outputNames) {
-        if (exitError !== undefined) return Promise.reject(exitError);
-        const id = nextId++;
-        return new Promise<Tensor[]>((resolve, reject) => {
-          pending.set(id, { resolve, reject });
-          worker.postMessage({ id, inputs, outputNames } satisfies WorkerRequest);
-        });
-      },
+      runTimed,
+      run: (inputs, outputNames) => runTimed(inputs, outputNames).then((run) => run.outputs),
       async release() {
         await worker.terminate();
       },

@@ -5,7 +5,7 @@ import { allDatatypesModel, slowMatMulModel, writeRepository } from '../../fixtu
 import { apiGatewayEvent, lambdaContext } from '../../support/api-gateway-events';
 
 const repository = writeRepository({ 'slow/1': slowMatMulModel(), 'all_datatypes/1': allDatatypesModel() });
-const registry = new ModelRegistry(modelSourcesFromFolder(repository), { workerThreads: true });
+const registry = new ModelRegistry(modelSourcesFromFolder(repository), { execution: 'worker' });
 const handler = createApiGatewayHandler(registry);
 afterAll(() => registry.release());
 
