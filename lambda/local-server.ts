@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { type ApiGatewayHandler, createApiGatewayHandler } from './api-gateway-handler';
 import { localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
 import { BodyTooLargeError, readBody } from './local/read-body';
+import { flushRequestLog, logRequest } from './local/request-log';
 import { ModelRegistry } from './model/model-registry';
 import { modelSourcesFromFolder } from './model/model-source';
 
@@ -91,8 +92,7 @@ async function serveHttp(
     if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: 'internal error in the local server; see its log' }));
   } finally {
-    const ms = (performance.now() - started).toFixed(1);
-    console.log(`${new Date().toISOString()} ${request.method} ${request.url} ${statusCode} ${ms} ms`);
+    logRequest(request.method, request.url, statusCode, performance.now() - started);
   }
 }
 
@@ -114,6 +114,7 @@ export async function main(): Promise<void> {
   console.log(`serving ${registry.modelNames.join(', ')} on http://${host}:${port} (Open Inference Protocol v2)`);
 
   const shutdown = (signal: string) => {
+    flushRequestLog();
     console.log(`${signal}: shutting down`);
     server.close(() => {
       void registry.release().then(() => {
