@@ -4,6 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   setupFiles: ['<rootDir>/test/support/quiet-logs.js'],
   testMatch: ['**/*.test.ts'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   // CDK synth and ONNX Runtime sessions are CPU-heavy; two workers match the CI machine's cores.
   maxWorkers: 2,
