@@ -113,7 +113,12 @@ export async function main(): Promise<void> {
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   console.log(`serving ${registry.modelNames.join(', ')} on http://${host}:${port} (Open Inference Protocol v2)`);
 
+  let stopping = false;
   const shutdown = (signal: string) => {
+    // A terminal's Ctrl-C reaches npm and the server alike, and npm then forwards it: the same signal often arrives
+    // twice. Handling every one (and acting on the first) keeps the second from killing the process mid-shutdown.
+    if (stopping) return;
+    stopping = true;
     flushRequestLog();
     console.log(`${signal}: shutting down`);
     server.close(() => {
@@ -126,8 +131,8 @@ export async function main(): Promise<void> {
     // In-flight requests get a moment to finish; a stuck client must not keep the process alive.
     setTimeout(() => process.exit(0), 5_000).unref();
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 if (require.main === module) void main();
