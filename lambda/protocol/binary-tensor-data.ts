@@ -8,27 +8,11 @@
  * copy when the tensor's offset is not a multiple of its element size, which typed arrays require).
  */
 import { BadRequestError } from './errors';
-import type { Datatype, Tensor, TensorData } from './tensor';
+import { ARRAY_TYPES, type Datatype, type Tensor, type TensorData } from './tensor';
 import { formatShape } from './tensor-data';
 
 /** The HTTP header, lowercased as request headers are handed to the protocol core. */
 export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length';
-
-/** Bytes per element of every fixed-size datatype. */
-export const ELEMENT_BYTES: Readonly<Record<Exclude<Datatype, 'BYTES'>, number>> = {
-  BOOL: 1,
-  UINT8: 1,
-  INT8: 1,
-  UINT16: 2,
-  INT16: 2,
-  FP16: 2,
-  UINT32: 4,
-  INT32: 4,
-  FP32: 4,
-  UINT64: 8,
-  INT64: 8,
-  FP64: 8,
-};
 
 // Typed arrays use the host's byte order, and the wire is little-endian. Every platform Lambda and Node's prebuilt
 // ONNX Runtime support is little-endian, so a big-endian host is refused (a 500) rather than served swapped bytes.
@@ -83,48 +67,28 @@ export function decodeBinaryTensorData(
   for (const dimension of shape) size *= dimension;
   if (datatype === 'BYTES') return decodeStrings(input, shape, size, bytes);
 
-  const elementBytes = ELEMENT_BYTES[datatype];
+  const arrayType = ARRAY_TYPES[datatype];
+  const elementBytes = arrayType.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== size * elementBytes) {
     throw new BadRequestError(
       `input "${input}": binary_data_size is ${bytes.byteLength} bytes, but shape ${formatShape(shape)} of ` +
         `${datatype} needs ${size * elementBytes} (${size} elements × ${elementBytes} bytes)`,
     );
   }
-  switch (datatype) {
-    case 'BOOL': {
-      const values = viewOrCopy(Uint8Array, bytes);
-      for (let i = 0; i < values.length; i++) {
-        if (values[i] > 1) {
-          throw new BadRequestError(
-            `input "${input}": BOOL element ${i} is the byte ${values[i]}, but binary BOOL elements must be 0 or 1`,
-          );
-        }
+  const values: TensorData = viewOrCopy<TypedTensorData>(arrayType, bytes);
+  if (datatype === 'BOOL') {
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] > 1) {
+        throw new BadRequestError(
+          `input "${input}": BOOL element ${i} is the byte ${values[i]}, but binary BOOL elements must be 0 or 1`,
+        );
       }
-      return values;
     }
-    case 'UINT8':
-      return viewOrCopy(Uint8Array, bytes);
-    case 'INT8':
-      return viewOrCopy(Int8Array, bytes);
-    case 'UINT16':
-    case 'FP16':
-      return viewOrCopy(Uint16Array, bytes);
-    case 'INT16':
-      return viewOrCopy(Int16Array, bytes);
-    case 'UINT32':
-      return viewOrCopy(Uint32Array, bytes);
-    case 'INT32':
-      return viewOrCopy(Int32Array, bytes);
-    case 'FP32':
-      return viewOrCopy(Float32Array, bytes);
-    case 'UINT64':
-      return viewOrCopy(BigUint64Array, bytes);
-    case 'INT64':
-      return viewOrCopy(BigInt64Array, bytes);
-    case 'FP64':
-      return viewOrCopy(Float64Array, bytes);
   }
+  return values;
 }
+
+type TypedTensorData = Exclude<TensorData, readonly string[]>;
 
 interface TypedArrayType<T> {
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;

@@ -6,7 +6,7 @@
 import { BadRequestError } from './errors';
 import { toHalfBits } from './fp16';
 import { describe } from './json';
-import type { Datatype, TensorData } from './tensor';
+import { ARRAY_TYPES, type Datatype, type TensorData } from './tensor';
 
 /** Inclusive ranges of the integer datatypes that fit in a JavaScript number exactly. */
 export const INTEGER_RANGES = {
@@ -123,17 +123,6 @@ function collectRows(value: readonly unknown[], depth: number, path: string, row
   }
 }
 
-const INTEGER_ARRAYS = {
-  UINT8: Uint8Array,
-  UINT16: Uint16Array,
-  UINT32: Uint32Array,
-  INT8: Int8Array,
-  INT16: Int16Array,
-  INT32: Int32Array,
-} as const;
-
-const BIGINT_ARRAYS = { INT64: BigInt64Array, UINT64: BigUint64Array } as const;
-
 function createSink(datatype: Datatype, size: number): Sink {
   switch (datatype) {
     case 'BOOL':
@@ -145,12 +134,12 @@ function createSink(datatype: Datatype, size: number): Sink {
     case 'INT16':
     case 'INT32': {
       const [min, max] = INTEGER_RANGES[datatype];
-      return { kind: 'int', array: new INTEGER_ARRAYS[datatype](size), min, max };
+      return { kind: 'int', array: new ARRAY_TYPES[datatype](size), min, max };
     }
     case 'INT64':
     case 'UINT64': {
       const [min, max] = BIGINT_RANGES[datatype];
-      return { kind: 'bigint', array: new BIGINT_ARRAYS[datatype](size), min, max };
+      return { kind: 'bigint', array: new ARRAY_TYPES[datatype](size), min, max };
     }
     case 'FP16':
       return { kind: 'half', array: new Uint16Array(size) };

@@ -44,3 +44,22 @@ export interface ModelSpec {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
 }
+
+/**
+ * The typed array that holds each fixed-size datatype, as ONNX Runtime takes and returns it: BOOL as bytes of 0/1 and
+ * FP16 as half-precision bit patterns. JSON decoding allocates these and binary decoding views bytes through them.
+ */
+export const ARRAY_TYPES = {
+  BOOL: Uint8Array,
+  UINT8: Uint8Array,
+  UINT16: Uint16Array,
+  UINT32: Uint32Array,
+  UINT64: BigUint64Array,
+  INT8: Int8Array,
+  INT16: Int16Array,
+  INT32: Int32Array,
+  INT64: BigInt64Array,
+  FP16: Uint16Array,
+  FP32: Float32Array,
+  FP64: Float64Array,
+} as const satisfies Record<Exclude<Datatype, 'BYTES'>, unknown>;
