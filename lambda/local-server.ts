@@ -84,8 +84,8 @@ async function serveHttp(
     }
     const result = await handler(toApiGatewayEvent(request, body), localLambdaContext());
     statusCode = result.statusCode;
-    const headers = { ...result.headers };
-    response.writeHead(result.statusCode, headers as Record<string, string>);
+    // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
+    response.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
     response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   } catch (error) {
     console.error(`local server: ${request.method} ${request.url} failed: ${(error as Error).stack}`);
