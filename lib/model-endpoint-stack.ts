@@ -10,7 +10,7 @@ import { OnnxRuntimeLayer } from './constructs/onnx-runtime-layer';
 
 export interface ModelEndpointStackProps extends StackProps {
   readonly config: DeploymentConfig;
-  /** Handler entry of the inference functions. @default - lambda/handler.ts of this project */
+  /** Handler entry of the inference functions. @default - lambda/handler.mts of this project */
   readonly handlerEntry?: string;
 }
 
@@ -76,6 +76,7 @@ export class ModelEndpointStack extends Stack {
       api: this.api.api,
       models: this.functions.map((fn) => ({
         modelName: fn.modelName,
+        modelVersion: fn.modelVersion,
         function: fn.function,
         alias: fn.alias,
         logGroup: fn.logGroup,
