@@ -1,6 +1,14 @@
-import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { ModelSpec, Tensor, TensorData, TensorSpec } from '../protocol/tensor';
 import { datatypeOfOnnxType, onnxTypeOfDatatype } from './onnx-datatypes';
+import { ort } from './onnx-runtime';
+
+/**
+ * Session options chosen on purpose: full graph optimisation (the session is built once and run many times), and
+ * errors only from the session's own logger (3 = error): its warnings, such as unused initializers, repeat on every
+ * cold start and say nothing the operator can act on.
+ */
+const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
 /** A model ready to serve: its protocol metadata and a way to run it. */
 export interface LoadedModel {
@@ -19,7 +27,7 @@ export interface LoadedModel {
 export async function loadOnnxModel(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (error) {
     throw new Error(`model ${name} version ${version} is not a valid ONNX model: ${(error as Error).message}`);
   }
@@ -35,7 +43,7 @@ export async function loadOnnxModel(name: string, version: string, bytes: Uint8A
     async run(inputs, outputNames) {
       const feeds: Record<string, OrtTensor> = {};
       for (const input of inputs) {
-        feeds[input.name] = new OrtTensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
+        feeds[input.name] = new ort.Tensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
       }
       const results = await session.run(feeds, outputNames as string[]);
       return outputNames.map((outputName) => tensorOf(outputName, spec, results[outputName]));
