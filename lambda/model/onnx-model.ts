@@ -5,10 +5,12 @@ import { ort } from './onnx-runtime';
 
 /**
  * Session options chosen on purpose: full graph optimisation (the session is built once and run many times), and
- * errors only from the session's own logger (3 = error): its warnings, such as unused initializers, repeat on every
- * cold start and say nothing the operator can act on.
+ * the session's own logger at fatal only (4). Its warnings (unused initializers and the like) repeat on every cold
+ * start and say nothing the operator can act on; its errors are routed instead of printed: each one also fails the
+ * call with the same message, which the registry or the handler logs as a structured record with the model and
+ * request, where a plain-text stderr line would carry neither.
  */
-const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 4 };
 
 /** A model ready to serve: its protocol metadata and a way to run it. */
 export interface LoadedModel {
