@@ -1,6 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { ModelEnvironment } from '../../contract/environment';
-import { tracer } from '../observability';
 import { type ModelSource, modelSourcesFromFolder } from './model-source';
 import { S3ModelSource } from './s3-model-source';
 
@@ -22,8 +21,10 @@ export function modelSourcesFromEnvironment(env: NodeJS.ProcessEnv = process.env
     }
     return value;
   };
-  const s3 = new S3Client({});
-  const client = tracer === undefined ? s3 : tracer.captureAWSv3Client(s3);
+  // Not wrapped in the X-Ray client capture: the download runs during Lambda's init, where no trace exists, and the
+  // capture would then log "Missing AWS Lambda trace data" on every cold start. A download retried inside a request
+  // is timed by the registry's `## load` subsegment.
+  const client = new S3Client({});
   return [
     new S3ModelSource(client, {
       name: required(ModelEnvironment.name),

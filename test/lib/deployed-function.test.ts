@@ -209,6 +209,9 @@ async function runBundle(events: object[]): Promise<BundleRun> {
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(xrayDaemon.address() as AddressInfo).port}`,
+        // Lambda sets this with active tracing, so the X-Ray SDK logs (rather than throws) a missing context; without
+        // it Powertools would choose IGNORE_ERROR and hide every such complaint from this test.
+        AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
         AWS_REGION: 'eu-west-1',
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
