@@ -124,6 +124,14 @@ export function sessionCreateError(name: string, version: string, error: unknown
         `has no such datatype; ${REEXPORT_WITH_SUPPORTED_TYPES} (ONNX Runtime: ${detail})`,
     );
   }
+  // A type ONNX Runtime itself has no kernel for, e.g. "MLDataType for: tensor(complex64) is not currently registered".
+  const unregisteredType = /tensor\((\w+)\) is not currently registered or supported/.exec(detail)?.[1];
+  if (unregisteredType !== undefined) {
+    return new Error(
+      `${model} uses tensor type ${unregisteredType.toUpperCase()}, which is not supported by ONNX Runtime; ` +
+        `${REEXPORT_WITH_SUPPORTED_TYPES} (ONNX Runtime: ${detail})`,
+    );
+  }
   // "protobuf parsing failed" for any file that is not an ONNX protobuf, "data pointer is null" for an empty one.
   if (/protobuf parsing failed|data pointer is null|No graph was found/i.test(detail)) {
     return new Error(
