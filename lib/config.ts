@@ -161,14 +161,6 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
   };
 }
 
-function scanRepository(modelsDir: string): ModelRepository {
-  try {
-    return scanModelRepository(modelsDir);
-  } catch (error) {
-    throw new Error(`modelsDir (${modelsDir}): ${(error as Error).message}`);
-  }
-}
-
 /**
  * Without a `models` setting every model of the repository deploys at its highest version, so adding a folder is
  * all it takes. With one, exactly the listed models deploy, each with its own settings (`{}` for the defaults).
@@ -206,6 +198,14 @@ function resolveModels(
     );
   }
   return models;
+}
+
+function scanRepository(modelsDir: string): ModelRepository {
+  try {
+    return scanModelRepository(modelsDir);
+  } catch (error) {
+    throw new Error(`modelsDir (${modelsDir}): ${(error as Error).message}`);
+  }
 }
 
 function parseModelsSetting(value: unknown): Record<string, ModelSettings> | undefined {
