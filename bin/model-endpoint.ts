@@ -2,6 +2,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type DeploymentConfig, rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
+import { checkModelsToDeploy } from '../lib/model-check';
 import { ModelEndpointStack } from '../lib/model-endpoint-stack';
 
 const app = new App();
@@ -16,11 +17,21 @@ try {
   process.exit(1);
 }
 
-new ModelEndpointStack(app, 'ModelEndpoint', {
-  description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
-  config,
-  // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no
-  // credentials, and nothing in the stack needs a lookup.
-});
-// Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Each model is opened with ONNX Runtime first: one that cannot serve fails synth here, not with a 503 on every call
+// after the deploy. The app synthesizes when the process is about to exit, so building the stack in `then` is enough.
+checkModelsToDeploy(config.models).then(
+  () => {
+    new ModelEndpointStack(app, 'ModelEndpoint', {
+      description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
+      config,
+      // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no
+      // credentials, and nothing in the stack needs a lookup.
+    });
+    // Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  },
+  (error: Error) => {
+    console.error(`model-endpoint: ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -6,7 +6,7 @@ import { localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event
 import { BodyTooLargeError, readBody } from './local/read-body';
 import { flushRequestLog, logRequest } from './local/request-log';
 import { ModelRegistry } from './model/model-registry';
-import { modelSourcesFromFolder } from './model/model-source';
+import { localModels } from './model/model-source';
 
 /**
  * The local twin: serves every model of a repository folder with the same handler that runs in Lambda, by turning
@@ -41,8 +41,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): LocalServerOption
 
 export async function startLocalServer(
   options: LocalServerOptions,
-): Promise<{ server: Server; registry: ModelRegistry }> {
-  const sources = modelSourcesFromFolder(options.modelsDir);
+): Promise<{ server: Server; registry: ModelRegistry; warnings: readonly string[] }> {
+  const { sources, warnings } = localModels(options.modelsDir);
   if (sources.length === 0) {
     throw new Error(`no models in ${options.modelsDir}: add one as <name>/<version>/model.onnx`);
   }
@@ -61,7 +61,7 @@ export async function startLocalServer(
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
   });
-  return { server, registry };
+  return { server, registry, warnings };
 }
 
 async function serveHttp(
@@ -107,7 +107,8 @@ export async function main(): Promise<void> {
     console.error(`model-endpoint local server cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
-  const { server, registry } = started;
+  const { server, registry, warnings } = started;
+  for (const warning of warnings) console.warn(`warning: ${warning}`);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN, scanModelRepository } from '../contract/model-repository';
+import {
+  MODEL_NAME_PATTERN,
+  MODEL_VERSION_PATTERN,
+  type ModelRepository,
+  scanModelRepository,
+} from '../contract/model-repository';
 
 /** How callers authenticate to the API. */
 export type AuthMode = 'apiKey' | 'iam' | 'cognito';
@@ -40,6 +45,8 @@ export interface DeploymentConfig {
   readonly waf: boolean;
   readonly wafRequestsPer5MinutesPerIp: number;
   readonly logRetentionDays: RetentionDays;
+  /** What the model repository holds that cannot be served; the stack shows each as a synth warning. */
+  readonly warnings: readonly string[];
 }
 
 /** Defaults of every setting, in one place so the README table and the code cannot drift apart unnoticed. */
@@ -138,9 +145,10 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
       `logRetentionDays (${logRetentionDays}) is not a retention CloudWatch Logs accepts: use one of ${VALID_RETENTION_DAYS.join(', ')}`,
     );
   }
+  const repository = scanRepository(modelsDir);
   return {
     modelsDir,
-    models: resolveModels(modelsDir, raw.models),
+    models: resolveModels(modelsDir, repository, raw.models),
     auth,
     throttlingRateLimit,
     throttlingBurstLimit,
@@ -149,6 +157,7 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
     waf,
     wafRequestsPer5MinutesPerIp,
     logRetentionDays,
+    warnings: repository.warnings,
   };
 }
 
@@ -156,13 +165,11 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
  * Without a `models` setting every model of the repository deploys at its highest version, so adding a folder is
  * all it takes. With one, exactly the listed models deploy, each with its own settings (`{}` for the defaults).
  */
-function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[] {
-  let repository: ReturnType<typeof scanModelRepository>;
-  try {
-    repository = scanModelRepository(modelsDir);
-  } catch (error) {
-    throw new Error(`modelsDir (${modelsDir}): ${(error as Error).message}`);
-  }
+function resolveModels(
+  modelsDir: string,
+  { models: repository }: ModelRepository,
+  rawModels: unknown,
+): ModelDeployment[] {
   const settings = parseModelsSetting(rawModels);
   const wanted: Record<string, ModelSettings> =
     settings ?? Object.fromEntries(repository.map((model) => [model.name, {}]));
@@ -191,6 +198,14 @@ function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[]
     );
   }
   return models;
+}
+
+function scanRepository(modelsDir: string): ModelRepository {
+  try {
+    return scanModelRepository(modelsDir);
+  } catch (error) {
+    throw new Error(`modelsDir (${modelsDir}): ${(error as Error).message}`);
+  }
 }
 
 function parseModelsSetting(value: unknown): Record<string, ModelSettings> | undefined {

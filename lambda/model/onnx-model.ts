@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import type { ModelSpec, Tensor, TensorData, TensorSpec } from '../protocol/tensor';
-import { datatypeOfOnnxType, onnxTypeOfDatatype } from './onnx-datatypes';
+import { modelSpecOfSession, onnxTypeOfDatatype, sessionCreateError } from '../../contract/onnx-model-spec';
+import type { ModelSpec, Tensor, TensorData } from '../protocol/tensor';
 import { ort } from './onnx-runtime';
 
 /**
@@ -31,14 +31,16 @@ export async function loadOnnxModel(name: string, version: string, bytes: Uint8A
   try {
     session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (error) {
-    throw new Error(`model ${name} version ${version} is not a valid ONNX model: ${(error as Error).message}`);
+    throw sessionCreateError(name, version, error);
   }
-  const spec: ModelSpec = {
-    name,
-    version,
-    inputs: session.inputMetadata.map((metadata) => tensorSpecOf(name, 'input', metadata)),
-    outputs: session.outputMetadata.map((metadata) => tensorSpecOf(name, 'output', metadata)),
-  };
+  let spec: ModelSpec;
+  try {
+    spec = modelSpecOfSession(name, version, session);
+  } catch (error) {
+    // A model the protocol cannot carry is never served; its session would otherwise hold its memory until exit.
+    await session.release();
+    throw error;
+  }
   return {
     spec,
     isAlive: true,
@@ -52,20 +54,6 @@ export async function loadOnnxModel(name: string, version: string, bytes: Uint8A
     },
     release: () => session.release(),
   };
-}
-
-function tensorSpecOf(model: string, role: string, metadata: InferenceSession.ValueMetadata): TensorSpec {
-  const datatype = metadata.isTensor ? datatypeOfOnnxType(metadata.type) : undefined;
-  if (!metadata.isTensor || datatype === undefined) {
-    const found = metadata.isTensor ? `tensor type ${metadata.type}` : 'a non-tensor value (sequence or map)';
-    throw new Error(
-      `model ${model} ${role} "${metadata.name}" is ${found}, which the Open Inference Protocol cannot carry; ` +
-        're-export the model with tensor inputs and outputs of standard types (for scikit-learn classifiers: zipmap=False)',
-    );
-  }
-  // Symbolic dims (strings such as "batch") and unknown dims are dynamic: -1 in the protocol.
-  const shape = metadata.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1));
-  return { name: metadata.name, datatype, shape };
 }
 
 function tensorOf(name: string, spec: ModelSpec, value: OrtTensor | undefined): Tensor {

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { ModelEnvironment } from '../../contract/environment';
-import { type ModelSource, modelSourcesFromFolder } from './model-source';
+import { logger } from '../observability';
+import { localModels, type ModelSource } from './model-source';
 import { S3ModelSource } from './s3-model-source';
 
 /**
@@ -10,7 +11,9 @@ import { S3ModelSource } from './s3-model-source';
 export function modelSourcesFromEnvironment(env: NodeJS.ProcessEnv = process.env): ModelSource[] {
   const bucket = env[ModelEnvironment.bucket];
   if (bucket === undefined || bucket === '') {
-    return modelSourcesFromFolder(env[ModelEnvironment.modelsDir] || 'models');
+    const local = localModels(env[ModelEnvironment.modelsDir] || 'models');
+    for (const warning of local.warnings) logger.warn('model repository entry ignored', { warning });
+    return local.sources;
   }
   const required = (variable: string): string => {
     const value = env[variable];
