@@ -18,6 +18,13 @@ export const BINARY_MEDIA_TYPE = 'application/octet-stream';
 export const LAMBDA_SYNC_PAYLOAD_BYTES = 6_291_456;
 
 /**
+ * Lambda's limit for what a synchronous invocation returns, in bytes: the whole proxy result as JSON (status,
+ * headers and the body, base64 for a binary one). It is 100 bytes over 6 MiB, as Lambda's own error message says.
+ * A bigger answer fails in Lambda, and API Gateway then answers 502.
+ */
+export const LAMBDA_SYNC_RESPONSE_BYTES = 6_291_556;
+
+/**
  * Room kept for the event's other fields: the request context, and the headers, which a REST API proxy event holds
  * twice (`headers` and `multiValueHeaders`). An ordinary request with an API key takes about 2 KB; 8 KiB also covers a
  * Cognito token (about 1 KB, sent twice, plus its claims in the request context).

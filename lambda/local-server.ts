@@ -7,6 +7,7 @@ import { loadModels } from './local/load-models';
 import { HelpRequested, type LocalServerOptions, parseOptions, USAGE } from './local/options';
 import { BodyTooLargeError, checkEventBodySize, readBody } from './local/read-body';
 import { flushRequestLog, logRequest } from './local/request-log';
+import { responseTooLargeError } from './local/response-size';
 import { type ServedVersions, selectServedVersions, unservedVersionError } from './local/served-versions';
 import { ModelRegistry } from './model/model-registry';
 import { type ModelSource, modelSourcesFromFolder } from './model/model-source';
@@ -84,6 +85,8 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
       return answer(413, { error: error.message });
     }
     const result = await twin.handler(toApiGatewayEvent(request, body), localLambdaContext());
+    const tooLarge = responseTooLargeError(result);
+    if (tooLarge !== undefined) return answer(502, { error: tooLarge });
     statusCode = result.statusCode;
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
     response.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);

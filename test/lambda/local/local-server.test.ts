@@ -5,6 +5,7 @@ import { MAX_BINARY_BODY_BYTES, MAX_EVENT_BODY_BYTES } from '../../../contract/l
 import { serveModels } from '../../../lambda/local-server';
 import type { ModelRegistry } from '../../../lambda/model/model-registry';
 import { FileModelSource, modelSourcesFromFolder } from '../../../lambda/model/model-source';
+import { batchTensor, DataType, encodeModel, ONNX_OPSET } from '../../../scripts/train/onnx-graph';
 import { failsAtRuntimeModel, writeRepository } from '../../fixtures/test-models';
 
 // The local server in-process, over real HTTP on a loopback port, with real models.
@@ -28,10 +29,23 @@ class GatedSource extends FileModelSource {
   }
 }
 
+/** FP32 in, the same FP32 out: binary values in, JSON numbers out, an answer about five times the request. */
+function identityModel(): Uint8Array {
+  return encodeModel({
+    name: 'identity',
+    docString: 'test fixture: FP32 identity',
+    opsets: [ONNX_OPSET],
+    nodes: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+    inputs: [batchTensor('x', DataType.FLOAT)],
+    outputs: [batchTensor('y', DataType.FLOAT)],
+  });
+}
+
 const repository = writeRepository({
   'alpha/1': failsAtRuntimeModel(),
   'alpha/2': failsAtRuntimeModel(),
   'beta/1': failsAtRuntimeModel(),
+  'identity/1': identityModel(),
 });
 const modelFile = join(repository, 'beta', '1', 'model.onnx');
 
@@ -108,7 +122,7 @@ describe('model versions', () => {
   });
 
   it('prints each loaded model with its version, size and seconds', () => {
-    expect(running.lines[0]).toMatch(/^loading 2 model version\(s\), [\d.]+ kB, for http:\/\/127\.0\.0\.1:\d+ \.\.\.$/);
+    expect(running.lines[0]).toMatch(/^loading 3 model version\(s\), [\d.]+ kB, for http:\/\/127\.0\.0\.1:\d+ \.\.\.$/);
     expect(running.lines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^ {2}loaded alpha version 2 \([\d.]+ kB\) in [\d.]+ s$/),
@@ -203,5 +217,42 @@ describe('request size, as API Gateway and Lambda limit it', () => {
     const over = await post(Buffer.alloc(quotes + 1, '"'), 'application/json');
     expect(over.status).toBe(413);
     expect(over.json.error).toMatch(/6283266 once its quotes are escaped.*send a smaller batch/);
+  });
+});
+
+describe('answer size, as Lambda limits it', () => {
+  let running: Running;
+  beforeAll(async () => {
+    running = await serve();
+  });
+  afterAll(() => stop(running));
+
+  /** `count` FP32 values of 0.1 as binary input; each comes back as the 19-character JSON number 0.10000000149011612. */
+  const identity = (count: number) => {
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{ name: 'x', shape: [count], datatype: 'FP32', parameters: { binary_data_size: count * 4 } }],
+      }),
+    );
+    return call(running.url, '/v2/models/identity/infer', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.byteLength),
+      },
+      body: Buffer.concat([header, Buffer.from(new Float32Array(count).fill(0.1).buffer)]),
+    });
+  };
+
+  it('answers 502, as API Gateway does, when the answer is over what Lambda can return, and says what to do', async () => {
+    const { status, json } = await identity(400_000);
+    expect(status).toBe(502);
+    expect(json.error).toMatch(
+      /^the answer is \d+ bytes as a Lambda response, over the 6291556 bytes .*send a smaller batch/,
+    );
+  });
+
+  it('answers an answer that fits as usual', async () => {
+    expect((await identity(100_000)).status).toBe(200);
   });
 });
