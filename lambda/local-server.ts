@@ -28,10 +28,19 @@ export async function startLocalServer(
   return serveModels(sources, options, print);
 }
 
+interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  /** Serve every version, not only the highest of each model. @default false */
+  readonly allVersions?: boolean;
+  /** Print one line per request to stdout. @default true */
+  readonly logRequests?: boolean;
+}
+
 /** Serves these model versions (all, or the highest of each model): listens first, then loads them. */
 export async function serveModels(
   sources: readonly ModelSource[],
-  options: { readonly port: number; readonly host: string; readonly allVersions?: boolean },
+  options: ServeOptions,
   print: (line: string) => void,
 ): Promise<{ server: Server; registry: ModelRegistry }> {
   const versions = selectServedVersions(sources, options.allVersions ?? false);
@@ -39,7 +48,11 @@ export async function serveModels(
   const handler = createApiGatewayHandler(registry);
   let loaded = false;
   const server = createServer((request, response) => {
-    void serveHttp({ handler, versions, loaded: () => loaded }, request, response);
+    void serveHttp(
+      { handler, versions, loaded: () => loaded, logRequests: options.logRequests ?? true },
+      request,
+      response,
+    );
   });
   // Listening before the models load reports a port in use at once; until they are loaded, readiness is 503 and
   // other requests wait for the load, as they wait for a Lambda function's init.
@@ -59,6 +72,7 @@ export async function serveModels(
 interface Twin {
   readonly handler: ApiGatewayHandler;
   readonly versions: ServedVersions;
+  readonly logRequests: boolean;
   loaded(): boolean;
 }
 
@@ -97,7 +111,7 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: 'internal error in the local server; see its log' }));
   } finally {
-    logRequest(request.method, request.url, statusCode, performance.now() - started);
+    if (twin.logRequests) logRequest(request.method, request.url, statusCode, performance.now() - started);
   }
 }
 

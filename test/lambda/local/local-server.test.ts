@@ -60,7 +60,7 @@ async function serve(allVersions = false): Promise<Running> {
   const lines: string[] = [];
   const { server, registry } = await serveModels(
     modelSourcesFromFolder(repository),
-    { port: 0, host: '127.0.0.1', allVersions },
+    { port: 0, host: '127.0.0.1', allVersions, logRequests: false },
     (line) => lines.push(line),
   );
   return { server, registry, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines };
@@ -148,7 +148,7 @@ describe('starting', () => {
   it('answers readiness with 503 while the models load, then 200', async () => {
     const source = new GatedSource('beta', '1', modelFile);
     let url = '';
-    const starting = serveModels([source], { port: 0, host: '127.0.0.1' }, (line) => {
+    const starting = serveModels([source], { port: 0, host: '127.0.0.1', logRequests: false }, (line) => {
       url ||= /for (http:\/\/\S+) \.\.\./.exec(line)?.[1] ?? '';
     });
     while (source.reads === 0) await new Promise((resolve) => setTimeout(resolve, 10));
