@@ -18,7 +18,7 @@ import { type ModelSource, modelSourcesFromFolder } from './model/model-source';
  * Lambda's limit once encoded, versions a deploy does not serve). `npm start -- --help` lists the options.
  */
 export async function startLocalServer(
-  options: Omit<LocalServerOptions, 'allVersions'> & { readonly allVersions?: boolean },
+  options: ServeOptions & { readonly modelsDir: string },
   print: (line: string) => void = console.log,
 ): Promise<{ server: Server; registry: ModelRegistry }> {
   const sources = modelSourcesFromFolder(options.modelsDir);
