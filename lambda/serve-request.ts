@@ -2,7 +2,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RuntimeMetric } from '../contract/environment';
 import type { ModelRegistry } from './model/model-registry';
 import { annotate, logger, recordModelMetric, recordModelTiming, traced } from './observability';
-import { INFERENCE_HEADER_CONTENT_LENGTH, joinBinaryBody, splitBinaryBody } from './protocol/binary-tensor-data';
+import {
+  acceptsBinaryResponse,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  joinBinaryBody,
+  splitBinaryBody,
+} from './protocol/binary-tensor-data';
 import { BadRequestError, InferenceError } from './protocol/errors';
 import { decodeInferRequest, type InferRequest } from './protocol/infer-request';
 import { encodeInferResponse } from './protocol/infer-response';
@@ -105,8 +110,25 @@ function ok(body: unknown): ApiResponse {
   return { statusCode: 200, body };
 }
 
-/** The Inference-Header-Content-Length request header selects the binary tensor data extension's body layout. */
+/**
+ * The Inference-Header-Content-Length request header selects the binary tensor data extension's body layout. A
+ * request for binary outputs is refused before the model runs unless its Accept header lets API Gateway deliver them.
+ */
 function decodeInfer(request: ApiRequest, model: ModelSpec): InferRequest {
+  const inferRequest = decodeInferBody(request, model);
+  const accept = request.headers?.accept;
+  if (inferRequest.binaryOutputs !== undefined && !acceptsBinaryResponse(accept)) {
+    throw new BadRequestError(
+      `outputs ${inferRequest.binaryOutputs.map((name) => `"${name}"`).join(', ')} are requested as binary data, but ` +
+        `the Accept header is ${accept === undefined ? 'missing' : JSON.stringify(accept.slice(0, 100))}: API Gateway ` +
+        'delivers binary answers as bytes only when Accept starts with application/octet-stream (as base64 text ' +
+        'otherwise); send "Accept: application/octet-stream", or ask for JSON outputs ("binary_data": false)',
+    );
+  }
+  return inferRequest;
+}
+
+function decodeInferBody(request: ApiRequest, model: ModelSpec): InferRequest {
   const headerLength = request.headers?.[INFERENCE_HEADER_CONTENT_LENGTH];
   if (headerLength === undefined) return decodeInferRequest(parseJsonBody(request.body), model);
   const body = requireBody(request.body);

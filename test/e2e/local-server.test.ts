@@ -112,6 +112,7 @@ describe('npm start', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/octet-stream',
+        accept: 'application/octet-stream',
         'inference-header-content-length': String(header.byteLength),
       },
       body: Buffer.concat([header, Buffer.from(pixels.buffer)]),
@@ -152,10 +153,14 @@ describe('npm start', () => {
     expect(response.json).toEqual({ error: expect.any(String) });
   });
 
-  it('returns 413 for a body over Lambda’s 6 MB limit', async () => {
+  it('returns 413 for a body over what a Lambda request can carry', async () => {
     const response = await request(server.baseUrl, 'POST', '/v2/models/mnist/infer', 'x'.repeat(6 * 1024 * 1024 + 1));
     expect(response.status).toBe(413);
-    expect(response.json.error).toMatch(/6291457 bytes, over the 6291456-byte limit/);
+    expect(response.json.error).toMatch(/6291457 bytes, over the 6283264 bytes a Lambda request can carry/);
+  });
+
+  it('prints each model as it loads, with its version, size and seconds', () => {
+    expect(server.output()).toMatch(/loaded penguins version 1 \([\d.]+ kB\) in [\d.]+ s/);
   });
 
   it('still serves after bad requests, logging one line per request, and stops cleanly on SIGTERM', async () => {
@@ -166,6 +171,21 @@ describe('npm start', () => {
     await server.exited;
     expect(server.output()).toMatch(/SIGTERM: shutting down\nstopped\n/);
     await expect(fetch(`${server.baseUrl}/v2/health/live`)).rejects.toThrow();
+  });
+});
+
+describe('npm start options', () => {
+  it('prints the usage and exits 0 for --help', async () => {
+    const started = npmStart(['--help']);
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toMatch(/^Usage: npm start -- \[options\]/);
+    expect(started.output()).toMatch(/--all-versions/);
+  });
+
+  it('exits non-zero with the problem and the usage for an unknown option', async () => {
+    const started = npmStart(['--prot', '8081']);
+    expect(await started.exited).not.toBe(0);
+    expect(started.output()).toMatch(/unknown option --prot\n\nUsage: npm start/);
   });
 });
 
