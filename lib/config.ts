@@ -74,13 +74,20 @@ type SettingName = (typeof SETTING_NAMES)[number];
 export type RawConfig = Partial<Record<SettingName, unknown>>;
 
 /**
+ * Keys the CDK CLI itself writes to cdk.context.json that have neither `:` nor `@`: `cdk acknowledge <issue>`
+ * writes `acknowledged-issue-numbers`, `cdk cli-telemetry --enable/--disable` writes `cli-telemetry`.
+ */
+const CDK_CLI_CONTEXT_KEYS: readonly string[] = ['acknowledged-issue-numbers', 'cli-telemetry'];
+
+/**
  * Picks the settings out of the whole CDK context. Keys with `:` or a leading `@` belong to CDK (feature flags,
- * `aws:cdk:*`); any other key must be a setting, so that a typo such as `alarmEmial` fails instead of being ignored.
+ * `aws:cdk:*`, lookups), and so do the CLI's own keys; any other key must be a setting, so that a typo such as
+ * `alarmEmial` fails instead of being ignored.
  */
 export function rawConfigFromContext(context: Readonly<Record<string, unknown>>): RawConfig {
   const raw: Partial<Record<SettingName, unknown>> = {};
   for (const [key, value] of Object.entries(context)) {
-    if (key.startsWith('@') || key.includes(':')) continue;
+    if (key.startsWith('@') || key.includes(':') || CDK_CLI_CONTEXT_KEYS.includes(key)) continue;
     if (!isSettingName(key)) {
       throw new Error(`"${key}" is not a setting: use one of ${SETTING_NAMES.join(', ')} (check the spelling)`);
     }

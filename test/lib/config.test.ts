@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type RawConfig, rawConfigFromContext, resolveDeploymentConfig } from '../../lib/config';
 import { FIXTURE_REPOSITORY } from './synth';
@@ -147,5 +151,29 @@ describe('deployment config', () => {
     expect(() => rawConfigFromContext({ alarmEmial: 'team@example.com' })).toThrow(
       '"alarmEmial" is not a setting: use one of modelsDir, models, auth',
     );
+  });
+
+  it('leaves the keys that `cdk acknowledge` and `cdk cli-telemetry` write to cdk.context.json alone', async () => {
+    // The real CLI of this project, in a scratch app folder: whatever keys it writes must not fail the synth.
+    const appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-context-'));
+    try {
+      fs.writeFileSync(path.join(appDir, 'cdk.json'), JSON.stringify({ app: 'node -e 0' }));
+      const cdk = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'cdk');
+      const run = promisify(execFile);
+      await run(cdk, ['acknowledge', '34892', '--no-notices'], { cwd: appDir });
+      await run(cdk, ['cli-telemetry', '--disable', '--no-notices'], { cwd: appDir });
+      const written = JSON.parse(fs.readFileSync(path.join(appDir, 'cdk.context.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      expect(Object.keys(written).sort()).toEqual(['acknowledged-issue-numbers', 'cli-telemetry']);
+      expect(rawConfigFromContext({ ...written, auth: 'iam' })).toEqual({ auth: 'iam' });
+    } finally {
+      fs.rmSync(appDir, { recursive: true, force: true });
+    }
+  });
+
+  it('still rejects a misspelt CDK key', () => {
+    expect(() => rawConfigFromContext({ 'cli-telemtry': false })).toThrow('"cli-telemtry" is not a setting');
   });
 });
