@@ -1,26 +1,28 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type DeploymentConfig, rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
+import { rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
 import { ModelEndpointStack } from '../lib/model-endpoint-stack';
+import { synthErrorMessage } from '../lib/synth-error';
 
 const app = new App();
 
-let config: DeploymentConfig;
 try {
   // Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
-  config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
+  const config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
+  new ModelEndpointStack(app, 'ModelEndpoint', {
+    description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
+    config,
+    // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no
+    // credentials, and nothing in the stack needs a lookup.
+  });
+  // Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Synthesized here rather than on exit, so that errors raised during synthesis reach the catch below too.
+  app.synth();
 } catch (error) {
-  // A configuration mistake is the user's to fix: print the message alone, not a stack trace into lib/.
-  console.error(`model-endpoint configuration: ${(error as Error).message}`);
+  const message = synthErrorMessage(error);
+  if (message === undefined) throw error;
+  console.error(message);
   process.exit(1);
 }
-
-new ModelEndpointStack(app, 'ModelEndpoint', {
-  description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
-  config,
-  // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no
-  // credentials, and nothing in the stack needs a lookup.
-});
-// Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

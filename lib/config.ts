@@ -2,6 +2,11 @@ import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN, scanModelRepository } from '../contract/model-repository';
 
+/** A setting the user must fix; bin/ prints its message alone, without a stack trace into lib/. */
+export class ConfigurationError extends Error {
+  public override readonly name = 'ConfigurationError';
+}
+
 /** How callers authenticate to the API. */
 export type AuthMode = 'apiKey' | 'iam' | 'cognito';
 export const AUTH_MODES: readonly AuthMode[] = ['apiKey', 'iam', 'cognito'];
@@ -89,7 +94,9 @@ export function rawConfigFromContext(context: Readonly<Record<string, unknown>>)
   for (const [key, value] of Object.entries(context)) {
     if (key.startsWith('@') || key.includes(':') || CDK_CLI_CONTEXT_KEYS.includes(key)) continue;
     if (!isSettingName(key)) {
-      throw new Error(`"${key}" is not a setting: use one of ${SETTING_NAMES.join(', ')} (check the spelling)`);
+      throw new ConfigurationError(
+        `"${key}" is not a setting: use one of ${SETTING_NAMES.join(', ')} (check the spelling)`,
+      );
     }
     if (value !== undefined) raw[key] = value;
   }
@@ -117,21 +124,26 @@ const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /**
  * Turns raw context values into a validated DeploymentConfig. `baseDir` resolves a relative `modelsDir` (the CDK app
- * folder). Throws an Error naming the setting, the value received and the fix.
+ * folder). Throws a ConfigurationError naming the setting, the value received and the fix.
  */
 export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): DeploymentConfig {
   const modelsDir = path.resolve(baseDir, readString(raw, 'modelsDir') ?? CONFIG_DEFAULTS.modelsDir);
   const auth = readString(raw, 'auth') ?? CONFIG_DEFAULTS.auth;
   if (!isAuthMode(auth)) {
-    throw new Error(`auth ("${auth}") is not a known auth mode: use one of ${AUTH_MODES.join(', ')}`);
+    throw new ConfigurationError(`auth ("${auth}") is not a known auth mode: use one of ${AUTH_MODES.join(', ')}`);
   }
   const throttlingRateLimit = readNumber(raw, 'throttlingRateLimit', { min: 1 }) ?? CONFIG_DEFAULTS.throttlingRateLimit;
   const throttlingBurstLimit =
     readNumber(raw, 'throttlingBurstLimit', { min: 1, integer: true }) ?? CONFIG_DEFAULTS.throttlingBurstLimit;
   const quotaRequestsPerDay = readNumber(raw, 'quotaRequestsPerDay', { min: 1, integer: true });
+  if (quotaRequestsPerDay !== undefined && auth !== 'apiKey') {
+    throw new ConfigurationError(
+      `quotaRequestsPerDay (${quotaRequestsPerDay}) applies to API keys only (a quota belongs to a key's usage plan), but auth is "${auth}": remove quotaRequestsPerDay or set auth to apiKey`,
+    );
+  }
   const alarmEmail = readString(raw, 'alarmEmail');
   if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
-    throw new Error(
+    throw new ConfigurationError(
       `alarmEmail ("${alarmEmail}") is not an email address: set it to e.g. team@example.com or remove it`,
     );
   }
@@ -141,7 +153,7 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
     CONFIG_DEFAULTS.wafRequestsPer5MinutesPerIp;
   const logRetentionDays = readNumber(raw, 'logRetentionDays', { integer: true }) ?? CONFIG_DEFAULTS.logRetentionDays;
   if (!isRetentionDays(logRetentionDays)) {
-    throw new Error(
+    throw new ConfigurationError(
       `logRetentionDays (${logRetentionDays}) is not a retention CloudWatch Logs accepts: use one of ${VALID_RETENTION_DAYS.join(', ')}`,
     );
   }
@@ -168,7 +180,7 @@ function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[]
   try {
     repository = scanModelRepository(modelsDir);
   } catch (error) {
-    throw new Error(`modelsDir (${modelsDir}): ${(error as Error).message}`);
+    throw new ConfigurationError(`modelsDir (${modelsDir}): ${(error as Error).message}`);
   }
   const settings = parseModelsSetting(rawModels);
   const wanted: Record<string, ModelSettings> =
@@ -178,7 +190,7 @@ function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[]
     const found = repository.find((model) => model.name === name);
     if (found === undefined) {
       const available = repository.map((model) => model.name).join(', ') || 'none';
-      throw new Error(
+      throw new ConfigurationError(
         `models.${name} names a model that is not in ${modelsDir} (found: ${available}): add ${name}/<version>/model.onnx there or remove the entry`,
       );
     }
@@ -186,14 +198,14 @@ function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[]
     const version = modelSettings.version ?? highest?.version;
     const files = found.versions.find((candidate) => candidate.version === version);
     if (files === undefined || version === undefined) {
-      throw new Error(
+      throw new ConfigurationError(
         `models.${name}.version ("${version}") has no model file in ${path.join(modelsDir, name)} (versions: ${found.versions.map((v) => v.version).join(', ')}): pick one of those versions or add ${name}/${version}/model.onnx`,
       );
     }
     models.push({ ...modelSettings, name, version, modelPath: files.modelPath });
   }
   if (models.length === 0) {
-    throw new Error(
+    throw new ConfigurationError(
       `no model to deploy in ${modelsDir}: add <name>/<version>/model.onnx there, or point modelsDir at your model repository`,
     );
   }
@@ -207,20 +219,22 @@ function parseModelsSetting(value: unknown): Record<string, ModelSettings> | und
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw new Error(
+      throw new ConfigurationError(
         `models (${value}) is not valid JSON: pass an object such as '{"penguins": {"version": "1"}}' or remove the setting`,
       );
     }
   }
   if (!isRecord(parsed)) {
-    throw new Error(
+    throw new ConfigurationError(
       `models (${JSON.stringify(parsed)}) must be an object keyed by model name, e.g. {"penguins": {"memorySizeMiB": 2048}}`,
     );
   }
   const result: Record<string, ModelSettings> = {};
   for (const [name, entry] of Object.entries(parsed)) {
     if (!MODEL_NAME_PATTERN.test(name)) {
-      throw new Error(`models.${name} is not a valid model name: use lowercase letters, digits, "-" and "_"`);
+      throw new ConfigurationError(
+        `models.${name} is not a valid model name: use lowercase letters, digits, "-" and "_"`,
+      );
     }
     result[name] = parseModelSettings(name, entry);
   }
@@ -229,24 +243,30 @@ function parseModelsSetting(value: unknown): Record<string, ModelSettings> | und
 
 function parseModelSettings(name: string, entry: unknown): ModelSettings {
   if (!isRecord(entry)) {
-    throw new Error(`models.${name} (${JSON.stringify(entry)}) must be an object: use {} for the defaults`);
+    throw new ConfigurationError(
+      `models.${name} (${JSON.stringify(entry)}) must be an object: use {} for the defaults`,
+    );
   }
   for (const key of Object.keys(entry)) {
     if (!(MODEL_SETTING_NAMES as readonly string[]).includes(key)) {
-      throw new Error(`models.${name}.${key} is not a model setting: use ${MODEL_SETTING_NAMES.join(', ')}`);
+      throw new ConfigurationError(
+        `models.${name}.${key} is not a model setting: use ${MODEL_SETTING_NAMES.join(', ')}`,
+      );
     }
   }
   const prefix = `models.${name}`;
   const version = entry.version === undefined ? undefined : String(entry.version);
   if (version !== undefined && !MODEL_VERSION_PATTERN.test(version)) {
-    throw new Error(`${prefix}.version ("${version}") is not a positive integer: use a version folder name like "1"`);
+    throw new ConfigurationError(
+      `${prefix}.version ("${version}") is not a positive integer: use a version folder name like "1"`,
+    );
   }
   const memorySizeMiB = readNumber(entry, 'memorySizeMiB', { min: 128, max: 10_240, integer: true }, prefix);
   const minProvisionedConcurrency = readNumber(entry, 'minProvisionedConcurrency', { min: 1, integer: true }, prefix);
   const maxProvisionedConcurrency = readNumber(entry, 'maxProvisionedConcurrency', { min: 1, integer: true }, prefix);
   const reservedConcurrency = readNumber(entry, 'reservedConcurrency', { min: 1, integer: true }, prefix);
   if (maxProvisionedConcurrency !== undefined && minProvisionedConcurrency === undefined) {
-    throw new Error(
+    throw new ConfigurationError(
       `${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}) needs ${prefix}.minProvisionedConcurrency: set the minimum to keep warm, e.g. 1`,
     );
   }
@@ -255,7 +275,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
     maxProvisionedConcurrency !== undefined &&
     minProvisionedConcurrency > maxProvisionedConcurrency
   ) {
-    throw new Error(
+    throw new ConfigurationError(
       `${prefix}.minProvisionedConcurrency (${minProvisionedConcurrency}) must not exceed ${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}): lower the minimum or raise the maximum`,
     );
   }
@@ -265,7 +285,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
     provisionedCeiling !== undefined &&
     provisionedCeiling > reservedConcurrency
   ) {
-    throw new Error(
+    throw new ConfigurationError(
       `${prefix}.reservedConcurrency (${reservedConcurrency}) is below the provisioned concurrency (${provisionedCeiling}): Lambda cannot provision more than it reserves, raise reservedConcurrency`,
     );
   }
@@ -296,16 +316,18 @@ function readNumber(
   // `-c key=5` arrives as the string "5"; cdk.json gives a number.
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isFinite(number)) {
-    throw new Error(`${name} (${JSON.stringify(value)}) is not a number: set it to a number, e.g. ${rule.min ?? 1}`);
+    throw new ConfigurationError(
+      `${name} (${JSON.stringify(value)}) is not a number: set it to a number, e.g. ${rule.min ?? 1}`,
+    );
   }
   if (rule.integer === true && !Number.isInteger(number)) {
-    throw new Error(`${name} (${number}) must be a whole number: round it`);
+    throw new ConfigurationError(`${name} (${number}) must be a whole number: round it`);
   }
   if (rule.min !== undefined && number < rule.min) {
-    throw new Error(`${name} (${number}) must be at least ${rule.min}: raise it`);
+    throw new ConfigurationError(`${name} (${number}) must be at least ${rule.min}: raise it`);
   }
   if (rule.max !== undefined && number > rule.max) {
-    throw new Error(`${name} (${number}) must be at most ${rule.max}: lower it`);
+    throw new ConfigurationError(`${name} (${number}) must be at most ${rule.max}: lower it`);
   }
   return number;
 }
@@ -314,7 +336,9 @@ function readString(raw: RawConfig, key: SettingName): string | undefined {
   const value = raw[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new Error(`${key} (${JSON.stringify(value)}) must be a non-empty string: set a value or remove the setting`);
+    throw new ConfigurationError(
+      `${key} (${JSON.stringify(value)}) must be a non-empty string: set a value or remove the setting`,
+    );
   }
   return value;
 }
@@ -324,7 +348,7 @@ function readBoolean(raw: RawConfig, key: SettingName): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
-  throw new Error(`${key} (${JSON.stringify(value)}) must be true or false`);
+  throw new ConfigurationError(`${key} (${JSON.stringify(value)}) must be true or false`);
 }
 
 function isAuthMode(value: string): value is AuthMode {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type RawConfig, rawConfigFromContext, resolveDeploymentConfig } from '../../lib/config';
+import { ConfigurationError, type RawConfig, rawConfigFromContext, resolveDeploymentConfig } from '../../lib/config';
 import { FIXTURE_REPOSITORY } from './synth';
 
 const resolve = (raw: RawConfig) => resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
@@ -60,7 +60,7 @@ describe('deployment config', () => {
       logRetentionDays: '90',
       quotaRequestsPerDay: '10000',
       alarmEmail: 'team@example.com',
-      auth: 'iam',
+      auth: 'apiKey',
     });
     expect(config).toMatchObject({
       waf: false,
@@ -68,7 +68,7 @@ describe('deployment config', () => {
       logRetentionDays: RetentionDays.THREE_MONTHS,
       quotaRequestsPerDay: 10000,
       alarmEmail: 'team@example.com',
-      auth: 'iam',
+      auth: 'apiKey',
     });
     expect(config.models.map((model) => [model.name, model.reservedConcurrency])).toEqual([['beta', 5]]);
   });
@@ -128,12 +128,23 @@ describe('deployment config', () => {
       'wafRequestsPer5MinutesPerIp (5) must be at least 10',
     ],
     [
+      'a quota with IAM auth',
+      { quotaRequestsPerDay: '1000', auth: 'iam' },
+      'quotaRequestsPerDay (1000) applies to API keys only (a quota belongs to a key\'s usage plan), but auth is "iam": remove quotaRequestsPerDay or set auth to apiKey',
+    ],
+    [
+      'a quota with Cognito auth',
+      { quotaRequestsPerDay: 50, auth: 'cognito' },
+      'quotaRequestsPerDay (50) applies to API keys only',
+    ],
+    [
       'a missing model folder',
       { modelsDir: '/nonexistent/models' },
       'cannot read the model repository /nonexistent/models',
     ],
   ])('rejects %s', (_what, raw, message) => {
     expect(() => resolve(raw)).toThrow(message);
+    expect(() => resolve(raw)).toThrow(ConfigurationError);
   });
 
   it('reads the settings from the context and leaves CDK keys alone', () => {
