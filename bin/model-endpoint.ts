@@ -10,7 +10,7 @@ const app = new App();
 try {
   // Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
   const config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
-  new ModelEndpointStack(app, 'ModelEndpoint', {
+  new ModelEndpointStack(app, config.stackName, {
     description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
     config,
     // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no

@@ -35,6 +35,10 @@ export interface ModelDeployment extends ModelSettings {
 
 /** The whole deployment, typed and validated; bin/ builds it from CDK context, the stack consumes it. */
 export interface DeploymentConfig {
+  /** Set apart one deployment from others in the same account and region. @default - none */
+  readonly stage?: string;
+  /** `ModelEndpoint`, or `ModelEndpoint-<stage>` with a stage. */
+  readonly stackName: string;
   readonly modelsDir: string;
   readonly models: readonly ModelDeployment[];
   readonly auth: AuthMode;
@@ -49,6 +53,8 @@ export interface DeploymentConfig {
 
 /** Defaults of every setting, in one place so the README table and the code cannot drift apart unnoticed. */
 export const CONFIG_DEFAULTS = {
+  // Without a stage the stack keeps the name of every earlier deploy, so upgrading never creates a second stack.
+  stackName: 'ModelEndpoint',
   modelsDir: 'models',
   auth: 'apiKey',
   // Steady-state requests per second for the whole stage; a 1,769 MiB function answers a small model in a few ms,
@@ -62,6 +68,7 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 const SETTING_NAMES = [
+  'stage',
   'modelsDir',
   'models',
   'auth',
@@ -119,6 +126,11 @@ const VALID_RETENTION_DAYS = Object.values(RetentionDays).filter((value): value 
   return typeof value === 'number' && value > 0;
 });
 
+// The stage ends a CloudFormation stack name (letters, digits, "-"); 64 keeps names derived from the stack name
+// within their limits, such as the alarm topic's 100-character display name.
+const STAGE_MAX_LENGTH = 64;
+const STAGE_PATTERN = new RegExp(`^[A-Za-z0-9-]{1,${STAGE_MAX_LENGTH}}$`);
+
 // Deliberately loose: SNS sends a confirmation mail anyway; this only catches a missing or swapped value.
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
@@ -127,6 +139,13 @@ const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
  * folder). Throws a ConfigurationError naming the setting, the value received and the fix.
  */
 export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): DeploymentConfig {
+  const stage = readString(raw, 'stage');
+  if (stage !== undefined && !STAGE_PATTERN.test(stage)) {
+    throw new ConfigurationError(
+      `stage ("${stage}") cannot be part of a CloudFormation stack name: use up to ${STAGE_MAX_LENGTH} letters, digits and "-", e.g. staging or team-a`,
+    );
+  }
+  const stackName = stage === undefined ? CONFIG_DEFAULTS.stackName : `${CONFIG_DEFAULTS.stackName}-${stage}`;
   const modelsDir = path.resolve(baseDir, readString(raw, 'modelsDir') ?? CONFIG_DEFAULTS.modelsDir);
   const auth = readString(raw, 'auth') ?? CONFIG_DEFAULTS.auth;
   if (!isAuthMode(auth)) {
@@ -158,6 +177,8 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
     );
   }
   return {
+    ...(stage === undefined ? {} : { stage }),
+    stackName,
     modelsDir,
     models: resolveModels(modelsDir, raw.models),
     auth,

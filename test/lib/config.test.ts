@@ -27,6 +27,13 @@ describe('deployment config', () => {
     });
     expect(config.alarmEmail).toBeUndefined();
     expect(config.quotaRequestsPerDay).toBeUndefined();
+    expect(config.stage).toBeUndefined();
+    expect(config.stackName).toBe('ModelEndpoint');
+  });
+
+  it('names the stack after the stage, so stages can share an account and region', () => {
+    expect(resolve({ stage: 'staging' })).toMatchObject({ stage: 'staging', stackName: 'ModelEndpoint-staging' });
+    expect(resolve({ stage: 'team-a-2' }).stackName).toBe('ModelEndpoint-team-a-2');
   });
 
   it('resolves a relative modelsDir against the app folder', () => {
@@ -138,6 +145,13 @@ describe('deployment config', () => {
       'quotaRequestsPerDay (50) applies to API keys only',
     ],
     [
+      'a stage a stack name cannot hold',
+      { stage: 'team_a' },
+      'stage ("team_a") cannot be part of a CloudFormation stack name: use up to 64 letters, digits and "-"',
+    ],
+    ['a stage longer than 64 characters', { stage: 's'.repeat(65) }, 'cannot be part of a CloudFormation stack name'],
+    ['an empty stage', { stage: '' }, 'stage ("") must be a non-empty string'],
+    [
       'a missing model folder',
       { modelsDir: '/nonexistent/models' },
       'cannot read the model repository /nonexistent/models',
@@ -160,7 +174,7 @@ describe('deployment config', () => {
 
   it('rejects a misspelt setting instead of ignoring it', () => {
     expect(() => rawConfigFromContext({ alarmEmial: 'team@example.com' })).toThrow(
-      '"alarmEmial" is not a setting: use one of modelsDir, models, auth',
+      '"alarmEmial" is not a setting: use one of stage, modelsDir, models, auth',
     );
   });
 
