@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';

@@ -77,3 +77,17 @@ describe('npm install', () => {
     expect(withScripts).toEqual(denied);
   });
 });
+
+describe('package.json', () => {
+  it('declares no command that Node.js cannot run', () => {
+    // A `bin` pointing at a .ts file made `npx model-endpoint` fail with ERR_UNKNOWN_FILE_EXTENSION.
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      bin?: string | Record<string, string>;
+    };
+    const targets = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
+    for (const target of targets) {
+      expect(target).toMatch(/\.(c|m)?js$/);
+      expect(fs.existsSync(path.join(ROOT, target))).toBe(true);
+    }
+  });
+});
