@@ -10,8 +10,13 @@ import { type Summary, summarize } from './stats';
 export interface ColdStartRun {
   readonly nodeStart: number;
   readonly runtimeImport: number;
+  /**
+   * Importing the handler's modules. For the Lambda handler this is its init phase as Lambda measures it (the
+   * import of the ES module resolves once the top-level await has loaded the model), so modelLoad is 0 there.
+   */
   readonly handlerImport: number;
   readonly modelLoad: number;
+  /** The first request after start (after init for the Lambda handler): what the first caller waits beyond init. */
   readonly firstRun: number;
   /** Spawn to first answer. */
   readonly total: number;
@@ -50,23 +55,26 @@ twin.startLocalServer({ port: 0, host: '127.0.0.1', modelsDir: process.argv[2] }
   fs.writeSync(3, JSON.stringify({ mark: 'model loaded', at: performance.timeOrigin + performance.now(), port: server.address().port }) + '\\n');
 });`;
 
-const LAMBDA_PROBE = `${MARK_JS}
-require('onnxruntime-node');
+// An ES module, run as Lambda runs the handler: init is the bundle's import, which resolves only after the
+// handler's top-level await has loaded the model; then one inference request, as the first caller sends it.
+// It also runs a CommonJS bundle (an older build) the same way, so that before and after can be compared.
+const LAMBDA_PROBE = `import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+const mark = (name) => fs.writeSync(3, JSON.stringify({ mark: name, at: performance.timeOrigin + performance.now() }) + '\\n');
+mark('main');
+createRequire(path.join(process.cwd(), 'probe.js'))('onnxruntime-node');
 mark('runtime imported');
-const { handler } = require(process.argv[1]);
+const { handler } = await import(pathToFileURL(process.argv[1]).href);
 mark('handler imported');
+mark('model loaded');
 const events = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const context = { awsRequestId: 'cold-start', functionName: 'cold-start', functionVersion: '1', memoryLimitInMB: '2048',
   invokedFunctionArn: 'arn:aws:lambda:local:0:function:cold-start', getRemainingTimeInMillis: () => 20000 };
-(async () => {
-  // Lambda's init starts the model load; the first invocation waits for it, as a readiness probe does here.
-  const ready = await handler(events.ready, context);
-  if (ready.statusCode !== 200) throw new Error('ready answered ' + ready.statusCode + ' ' + ready.body);
-  mark('model loaded');
-  const answer = await handler(events.infer, context);
-  if (answer.statusCode !== 200) throw new Error('infer answered ' + answer.statusCode + ' ' + answer.body);
-  mark('answered');
-})();`;
+const answer = await handler(events.infer, context);
+if (answer.statusCode !== 200) throw new Error('infer answered ' + answer.statusCode + ' ' + answer.body);
+mark('answered');`;
 
 const BASELINE_PROBE = `${MARK_JS}
 const ort = require('onnxruntime-node');
@@ -167,14 +175,13 @@ export async function measureColdStarts(
   fs.writeFileSync(
     eventsPath,
     JSON.stringify({
-      ready: apiGatewayEvent({ path: '/v2/health/ready' }),
       infer: apiGatewayEvent({ method: 'POST', path: benchCase.path, body: benchCase.body }),
     }),
   );
   const modelPath = path.join(COLD_MODELS, benchCase.model, '1', 'model.onnx');
   const argsOf: Record<ColdStartKind, string[]> = {
     twin: ['-e', TWIN_PROBE, path.join(REPO_ROOT, 'scripts', 'start-local-server.js'), COLD_MODELS],
-    lambda: ['-e', LAMBDA_PROBE, bundlePath, eventsPath],
+    lambda: ['--input-type=module', '-e', LAMBDA_PROBE, bundlePath, eventsPath],
     baseline: ['-e', BASELINE_PROBE, modelPath, benchCase.input, String(benchCase.features)],
   };
   const kinds: ColdStartKind[] = ['baseline', 'twin', 'lambda'];

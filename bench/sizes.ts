@@ -24,18 +24,20 @@ export interface LayerSize {
 }
 
 /**
- * Bundles lambda/handler.ts with the options the CDK's NodejsFunction uses (lib/constructs/inference-function.ts):
- * node, target node24, cjs, minified, separate source map without sources, ONNX Runtime and the AWS SDK external.
+ * Bundles lambda/handler.mts with the options the CDK's NodejsFunction uses (lib/constructs/inference-function.ts):
+ * node, target node24, ES module with the createRequire banner, minified, separate source map without sources,
+ * ONNX Runtime and the AWS SDK external.
  */
 export async function measureBundle(): Promise<BundleSize> {
-  const outfile = path.join(BUILD_DIR, 'handler.js');
+  const outfile = path.join(BUILD_DIR, 'handler.mjs');
   const result = await build({
-    entryPoints: [path.join(REPO_ROOT, 'lambda', 'handler.ts')],
+    entryPoints: [path.join(REPO_ROOT, 'lambda', 'handler.mts')],
     outfile,
     bundle: true,
     platform: 'node',
     target: 'node24',
-    format: 'cjs',
+    format: 'esm',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     minify: true,
     sourcemap: true,
     sourcesContent: false,

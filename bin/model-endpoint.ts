@@ -1,14 +1,18 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
+import { checkModelsToDeploy } from '../lib/model-check';
 import { ModelEndpointStack } from '../lib/model-endpoint-stack';
 import { synthErrorMessage } from '../lib/synth-error';
 
 const app = new App();
 
-try {
+async function synth(): Promise<void> {
   // Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
   const config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
+  // Each model is opened with ONNX Runtime first: one that cannot serve fails synth here, not with a 503 on every
+  // call after the deploy.
+  await checkModelsToDeploy(config.models);
   new ModelEndpointStack(app, config.stackName, {
     description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
     config,
@@ -17,11 +21,12 @@ try {
   });
   // Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // Synthesized here rather than on exit, so that errors raised during synthesis reach the catch below too.
+  // Synthesized here rather than on exit, so that errors raised during synthesis reach the handler below too.
   app.synth();
-} catch (error) {
-  const message = synthErrorMessage(error);
-  if (message === undefined) throw error;
-  console.error(message);
-  process.exit(1);
 }
+
+synth().catch((error: unknown) => {
+  // A mistake the user can fix is shown as its message alone; a bug, or a run with --debug, keeps its trace.
+  console.error(synthErrorMessage(error) ?? error);
+  process.exit(1);
+});

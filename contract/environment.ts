@@ -22,12 +22,25 @@ export const METRICS_NAMESPACE = 'ModelEndpoint';
 
 /** Names of the runtime's custom metrics (Powertools EMF), shared with the dashboard. */
 export const RuntimeMetric = {
+  /** Milliseconds one inference took, session run only. */
   inferenceLatency: 'InferenceLatency',
+  /** Milliseconds from reading the artifact to a ready session. */
   modelLoadTime: 'ModelLoadTime',
+  /**
+   * Count of requests for a model that the runtime answered 5xx (the model could not be loaded, or running it
+   * failed). The handler answers these itself, so they are no Lambda `Errors`; 4xx client mistakes never count.
+   */
+  inferenceErrors: 'InferenceErrors',
 } as const;
 
 /** Dimension the runtime attaches to its per-model metrics, next to Powertools' own `service` dimension. */
 export const MODEL_DIMENSION = 'model';
+
+/**
+ * Dimension carrying the model version next to `model` on every per-model metric, so the dashboard and alarms can
+ * follow the version the `live` alias serves instead of mixing every version ever deployed.
+ */
+export const VERSION_DIMENSION = 'version';
 
 /**
  * Powertools service name of the runtime. Powertools adds it as a `service` dimension to every metric, so the

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ModelRegistry } from './model/model-registry';
-import { logger, metrics, tracer } from './observability';
-import { InferenceError, MethodNotAllowedError } from './protocol/errors';
+import { logger, metrics, tracedInvocation } from './observability';
+import { InferenceError, MethodNotAllowedError, ServiceUnavailableError } from './protocol/errors';
 import { type ApiResponse, serveRequest } from './serve-request';
 
 export type ApiGatewayHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -16,16 +16,19 @@ export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHand
     // Every metric of the runtime is a single metric published at once (see observability.ts), so there is no
     // stored batch to flush at the end of the invocation.
     metrics.captureColdStartMetric();
-    tracer?.annotateColdStart();
-    tracer?.addServiceNameAnnotation();
-    try {
-      const body =
-        event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
-      const headers = lowercaseHeaders(event.headers);
-      return toResult(await serveRequest(registry, { method: event.httpMethod, path: event.path, headers, body }));
-    } catch (error) {
-      return errorResult(error, event, context);
-    }
+    return tracedInvocation(
+      async () => {
+        try {
+          const body =
+            event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+          const headers = lowercaseHeaders(event.headers);
+          return toResult(await serveRequest(registry, { method: event.httpMethod, path: event.path, headers, body }));
+        } catch (error) {
+          return errorResult(error, event, context);
+        }
+      },
+      (result) => result.statusCode >= 500,
+    );
   };
 }
 
@@ -60,8 +63,13 @@ function toResult(response: ApiResponse, headers: Record<string, string> = {}): 
 
 function errorResult(error: unknown, event: APIGatewayProxyEvent, context: Context): APIGatewayProxyResult {
   if (error instanceof InferenceError) {
-    const allow = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : undefined;
-    return toResult({ statusCode: error.statusCode, body: { error: error.message } }, allow);
+    const extra: Record<string, string> | undefined =
+      error instanceof MethodNotAllowedError
+        ? { allow: error.allowed.join(', ') }
+        : error instanceof ServiceUnavailableError
+          ? { 'retry-after': String(error.retryAfterSeconds) }
+          : undefined;
+    return toResult({ statusCode: error.statusCode, body: { error: error.message } }, extra);
   }
   // Internals (stack traces, file paths, ONNX Runtime messages) go to the log, never to the caller.
   logger.error('request failed', { method: event.httpMethod, path: event.path, error });

@@ -1,117 +1,152 @@
 import './local/local-defaults';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { parseArgs } from 'node:util';
 import { type ApiGatewayHandler, createApiGatewayHandler } from './api-gateway-handler';
-import { localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
-import { BodyTooLargeError, readBody } from './local/read-body';
+import { isBinaryBody, localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
+import { listen } from './local/listen';
+import { loadModels } from './local/load-models';
+import { HelpRequested, type LocalServerOptions, parseOptions, USAGE } from './local/options';
+import { BodyTooLargeError, checkEventBodySize, readBody } from './local/read-body';
 import { flushRequestLog, logRequest } from './local/request-log';
+import { responseTooLargeError } from './local/response-size';
+import { type ServedVersions, selectServedVersions, unservedVersionError } from './local/served-versions';
 import { ModelRegistry } from './model/model-registry';
-import { modelSourcesFromFolder } from './model/model-source';
+import { localModels, type ModelSource } from './model/model-source';
 
 /**
- * The local twin: serves every model of a repository folder with the same handler that runs in Lambda, by turning
- * each HTTP request into the API Gateway event AWS would send.
- *
- *   npm start -- [--port 8080] [--host 127.0.0.1] [--models models]     (or PORT, HOST, MODELS_DIR)
+ * The local twin: serves the models of a repository folder with the same handler that runs in Lambda, by turning
+ * each HTTP request into the API Gateway event AWS would send, and refuses what AWS would refuse (bodies over
+ * Lambda's limit once encoded, versions a deploy does not serve). `npm start -- --help` lists the options.
  */
-interface LocalServerOptions {
-  readonly port: number;
-  readonly host: string;
-  readonly modelsDir: string;
-}
-
-function parseOptions(argv: string[], env: NodeJS.ProcessEnv): LocalServerOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, models: { type: 'string' } },
-  });
-  // An empty variable counts as unset, as in a shell's ${PORT:-8080}.
-  const portText = values.port ?? (env.PORT || '8080');
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--port must be an integer from 0 to 65535, got "${portText}"`);
-  }
-  // Loopback by default: the local twin has no authentication, so exposing it on the network is an explicit choice.
-  return {
-    port,
-    host: values.host ?? (env.HOST || '127.0.0.1'),
-    modelsDir: values.models ?? (env.MODELS_DIR || 'models'),
-  };
-}
-
 export async function startLocalServer(
-  options: LocalServerOptions,
+  options: ServeOptions & { readonly modelsDir: string },
+  print: (line: string) => void = console.log,
+  warn: (line: string) => void = console.warn,
 ): Promise<{ server: Server; registry: ModelRegistry }> {
-  const sources = modelSourcesFromFolder(options.modelsDir);
+  const { sources, warnings } = localModels(options.modelsDir);
+  // Before the models load: what the repository holds that cannot be served is news the user needs first.
+  for (const warning of warnings) warn(`warning: ${warning}`);
   if (sources.length === 0) {
     throw new Error(`no models in ${options.modelsDir}: add one as <name>/<version>/model.onnx`);
   }
-  const registry = new ModelRegistry(sources, { execution: 'adaptive' });
-  const failures = await registry.loadAll();
-  if (failures.length > 0) {
-    await registry.release();
-    const lines = failures.map(({ source, error }) => `  ${source.location}: ${error.message}`);
-    throw new Error(`cannot load ${failures.length} model file(s):\n${lines.join('\n')}`);
-  }
+  return serveModels(sources, options, print);
+}
+
+interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  /** Serve every version, not only the highest of each model. @default false */
+  readonly allVersions?: boolean;
+  /** Print one line per request to stdout. @default true */
+  readonly logRequests?: boolean;
+}
+
+/** Serves these model versions (all, or the highest of each model): listens first, then loads them. */
+export async function serveModels(
+  sources: readonly ModelSource[],
+  options: ServeOptions,
+  print: (line: string) => void,
+): Promise<{ server: Server; registry: ModelRegistry }> {
+  const versions = selectServedVersions(sources, options.allVersions ?? false);
+  const registry = new ModelRegistry(versions.served, { execution: 'adaptive' });
   const handler = createApiGatewayHandler(registry);
+  let loaded = false;
   const server = createServer((request, response) => {
-    void serveHttp(handler, request, response);
+    void serveHttp(
+      { handler, versions, loaded: () => loaded, logRequests: options.logRequests ?? true },
+      request,
+      response,
+    );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, resolve);
-  });
+  // Listening before the models load reports a port in use at once; until they are loaded, readiness is 503 and
+  // other requests wait for the load, as they wait for a Lambda function's init.
+  await listen(server, options.port, options.host);
+  try {
+    await loadModels(registry, versions.served, serverUrl(server, options.host), print);
+  } catch (error) {
+    server.close();
+    server.closeAllConnections();
+    await registry.release();
+    throw error;
+  }
+  loaded = true;
   return { server, registry };
 }
 
-async function serveHttp(
-  handler: ApiGatewayHandler,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
+interface Twin {
+  readonly handler: ApiGatewayHandler;
+  readonly versions: ServedVersions;
+  readonly logRequests: boolean;
+  loaded(): boolean;
+}
+
+async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const started = performance.now();
   let statusCode = 500;
+  const answer = (status: number, body: object) => {
+    statusCode = status;
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
   try {
+    const method = request.method ?? 'GET';
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (!twin.loaded() && method === 'GET' && path === '/v2/health/ready') return answer(503, { ready: false });
+    const unserved = unservedVersionError(method, path, twin.versions);
+    if (unserved !== undefined) return answer(404, { error: unserved });
     let body: Buffer;
     try {
       body = await readBody(request);
+      checkEventBodySize(body, isBinaryBody(request.headers['content-type']));
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
-      statusCode = 413;
-      response.writeHead(413, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: error.message }));
-      return;
+      return answer(413, { error: error.message });
     }
-    const result = await handler(toApiGatewayEvent(request, body), localLambdaContext());
+    const result = await twin.handler(toApiGatewayEvent(request, body), localLambdaContext());
+    const tooLarge = responseTooLargeError(result);
+    if (tooLarge !== undefined) return answer(502, { error: tooLarge });
     statusCode = result.statusCode;
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
     response.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
     response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   } catch (error) {
     console.error(`local server: ${request.method} ${request.url} failed: ${(error as Error).stack}`);
+    statusCode = 500;
     if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: 'internal error in the local server; see its log' }));
   } finally {
-    logRequest(request.method, request.url, statusCode, performance.now() - started);
+    if (twin.logRequests) logRequest(request.method, request.url, statusCode, performance.now() - started);
   }
+}
+
+function serverUrl(server: Server, host: string): string {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Parses the command line, starts the server and stops it cleanly on SIGINT or SIGTERM. */
 export async function main(): Promise<void> {
-  let started: Awaited<ReturnType<typeof startLocalServer>>;
-  let options: LocalServerOptions;
+  let options: LocalServerOptions | HelpRequested;
   try {
     options = parseOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`model-endpoint local server: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options instanceof HelpRequested) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let started: Awaited<ReturnType<typeof startLocalServer>>;
+  try {
     started = await startLocalServer(options);
   } catch (error) {
     console.error(`model-endpoint local server cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
   const { server, registry } = started;
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  console.log(`serving ${registry.modelNames.join(', ')} on http://${host}:${port} (Open Inference Protocol v2)`);
+  const url = serverUrl(server, options.host);
+  console.log(`serving ${registry.modelNames.join(', ')} on ${url} (Open Inference Protocol v2)`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

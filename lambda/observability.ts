@@ -1,7 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { METRICS_NAMESPACE, MODEL_DIMENSION, type RuntimeMetric, SERVICE_NAME } from '../contract/environment';
+import {
+  METRICS_NAMESPACE,
+  MODEL_DIMENSION,
+  type RuntimeMetric,
+  SERVICE_NAME,
+  VERSION_DIMENSION,
+} from '../contract/environment';
 
 /** One Logger, Metrics and Tracer for the whole runtime, so every log line and metric carries the same service. */
 export const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -9,44 +15,105 @@ export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
 /**
  * X-Ray tracing only exists in Lambda. Elsewhere the tracer is not even loaded: the X-Ray SDK behind it takes
  * 65 ms to import and installs async hooks that tax every promise, and it would record nothing anyway.
+ * HTTPS capture stays off: the runtime's only outgoing call is the model download, which usually runs during init,
+ * where there is no trace to attach it to; a download retried inside a request is timed by its `## load` subsegment.
  */
 export const tracer: Tracer | undefined =
   process.env.AWS_LAMBDA_FUNCTION_NAME === undefined
     ? undefined
     : new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer({
         serviceName: SERVICE_NAME,
+        captureHTTPsRequests: false,
       });
+
+/** One model version, as its metrics are dimensioned. */
+export interface ModelVersion {
+  readonly model: string;
+  readonly version: string;
+}
+
+type RuntimeMetricName = (typeof RuntimeMetric)[keyof typeof RuntimeMetric];
 
 const modelMetrics = new Map<string, Metrics>();
 
 /**
- * Emits one per-model timing right away, with its own `model` dimension, so timings from model loads at init
- * (outside any invocation) and from different models served by one process never mix. One Metrics object per model
- * is built once and reused: building one per call (Powertools' `singleMetric()`) creates a Console and rereads the
- * environment each time, which cost a quarter of the handler's CPU per inference.
+ * Emits one per-model-version metric right away, with its own `model` and `version` dimensions, so metrics from
+ * model loads at init (outside any invocation) and from different models served by one process never mix. One
+ * Metrics object per model version is built once and reused: building one per call (Powertools' `singleMetric()`)
+ * creates a Console and rereads the environment each time, which cost a quarter of the handler's CPU per inference.
  */
-export function recordModelTiming(
-  metric: (typeof RuntimeMetric)[keyof typeof RuntimeMetric],
-  model: string,
-  milliseconds: number,
+export function recordModelMetric(
+  metric: RuntimeMetricName,
+  { model, version }: ModelVersion,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
 ): void {
-  let perModel = modelMetrics.get(model);
+  const key = `${model}\u0000${version}`;
+  let perModel = modelMetrics.get(key);
   if (perModel === undefined) {
     perModel = new Metrics({
       namespace: METRICS_NAMESPACE,
       serviceName: SERVICE_NAME,
-      defaultDimensions: { [MODEL_DIMENSION]: model },
+      defaultDimensions: { [MODEL_DIMENSION]: model, [VERSION_DIMENSION]: version },
       singleMetric: true,
     });
-    modelMetrics.set(model, perModel);
+    modelMetrics.set(key, perModel);
   }
-  perModel.addMetric(metric, MetricUnit.Milliseconds, milliseconds);
+  perModel.addMetric(metric, unit, value);
 }
 
-/** Runs `work` in an X-Ray subsegment when tracing is on (in Lambda), and plainly otherwise (locally, in tests). */
+/** A per-model-version timing in milliseconds (`InferenceLatency`, `ModelLoadTime`). */
+export function recordModelTiming(metric: RuntimeMetricName, model: ModelVersion, milliseconds: number): void {
+  recordModelMetric(metric, model, MetricUnit.Milliseconds, milliseconds);
+}
+
+/**
+ * The `## handler` subsegment of the invocation in progress. X-Ray data only exists inside an invocation: Lambda
+ * sets the trace header per invocation, and during init (where the model loads) there is none, so asking the X-Ray
+ * SDK for a segment there logs "Missing AWS Lambda trace data for X-Ray".
+ */
+let invocationSegment: ReturnType<Tracer['getSegment']> | undefined;
+
+/**
+ * Runs one Lambda invocation in its own `## handler` subsegment carrying the ColdStart and Service annotations, as
+ * Powertools' captureLambdaHandler does: Lambda's own segment is a facade that accepts no annotations. Marks the
+ * subsegment as a fault when `isFault` says the answer was a server error. Plain call without tracing.
+ */
+export async function tracedInvocation<T>(work: () => Promise<T>, isFault: (result: T) => boolean): Promise<T> {
+  const facade = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
+  if (tracer === undefined || facade === undefined) return work();
+  const subsegment = facade.addNewSubsegment('## handler');
+  tracer.setSegment(subsegment);
+  invocationSegment = subsegment;
+  tracer.annotateColdStart();
+  tracer.addServiceNameAnnotation();
+  try {
+    const result = await work();
+    if (isFault(result)) subsegment.addFaultFlag();
+    return result;
+  } catch (error) {
+    subsegment.addError(error as Error);
+    throw error;
+  } finally {
+    invocationSegment = undefined;
+    subsegment.close();
+    tracer.setSegment(facade);
+  }
+}
+
+/** Adds an annotation (searchable in X-Ray) to the current subsegment of the invocation; nothing outside one. */
+export function annotate(key: string, value: string): void {
+  if (tracer !== undefined && invocationSegment !== undefined) tracer.putAnnotation(key, value);
+}
+
+/**
+ * Runs `work` in an X-Ray subsegment of the current invocation when tracing is on (in Lambda), and plainly
+ * otherwise: locally, in tests, and during Lambda's init, which has no trace.
+ */
 export async function traced<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const parent = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
-  if (tracer === undefined || parent === undefined) return work();
+  if (tracer === undefined || invocationSegment === undefined) return work();
+  const parent = tracer.getSegment();
+  if (parent === undefined) return work();
   const subsegment = parent.addNewSubsegment(name);
   tracer.setSegment(subsegment);
   try {

@@ -1,12 +1,18 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RuntimeMetric } from '../contract/environment';
 import type { ModelRegistry } from './model/model-registry';
-import { recordModelTiming, traced, tracer } from './observability';
-import { INFERENCE_HEADER_CONTENT_LENGTH, joinBinaryBody, splitBinaryBody } from './protocol/binary-tensor-data';
-import { BadRequestError } from './protocol/errors';
+import { annotate, logger, recordModelMetric, recordModelTiming, traced } from './observability';
+import {
+  acceptsBinaryResponse,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  joinBinaryBody,
+  splitBinaryBody,
+} from './protocol/binary-tensor-data';
+import { BadRequestError, InferenceError } from './protocol/errors';
 import { decodeInferRequest, type InferRequest } from './protocol/infer-request';
 import { encodeInferResponse } from './protocol/infer-response';
 import { modelMetadata, serverMetadata } from './protocol/metadata';
-import { matchRoute } from './protocol/routes';
+import { matchRoute, type Route } from './protocol/routes';
 import type { ModelSpec, Tensor } from './protocol/tensor';
 import { decodePredictRequest, encodePredictResponse } from './protocol/v1-predict';
 
@@ -41,6 +47,32 @@ export const SERVER_VERSION = '0.1.0';
  */
 export async function serveRequest(registry: ModelRegistry, request: ApiRequest): Promise<ApiResponse> {
   const route = matchRoute(request.method, request.path);
+  if (!('model' in route)) return serveRoute(registry, route, request);
+  try {
+    const response = await serveRoute(registry, route, request);
+    if (response.statusCode >= 500) countModelError(registry, route);
+    return response;
+  } catch (error) {
+    if (!(error instanceof InferenceError) || error.statusCode >= 500) countModelError(registry, route);
+    throw error;
+  }
+}
+
+/**
+ * Counts a 5xx answer for a model as `InferenceErrors`: the handler answers it itself, so Lambda sees a successful
+ * invocation and its `Errors` metric stays at zero. Client mistakes (4xx) are not the model's failures.
+ */
+function countModelError(registry: ModelRegistry, route: Route & { readonly model: string }): void {
+  const version = 'version' in route ? route.version : undefined;
+  try {
+    const model = { model: route.model, version: registry.servedVersion(route.model, version) };
+    recordModelMetric(RuntimeMetric.inferenceErrors, model, MetricUnit.Count, 1);
+  } catch (error) {
+    logger.warn('cannot count the error of an unknown model', { model: route.model, version, error });
+  }
+}
+
+async function serveRoute(registry: ModelRegistry, route: Route, request: ApiRequest): Promise<ApiResponse> {
   switch (route.kind) {
     case 'live':
       return ok({ live: true });
@@ -62,13 +94,13 @@ export async function serveRequest(registry: ModelRegistry, request: ApiRequest)
     case 'infer': {
       const model = await registry.get(route.model, route.version);
       const inferRequest = decodeInfer(request, model.spec);
-      const outputs = await runModel(model.spec.name, () => model.run(inferRequest.inputs, inferRequest.outputs));
+      const outputs = await runModel(model.spec, () => model.run(inferRequest.inputs, inferRequest.outputs));
       return encodeInfer(model.spec, inferRequest, outputs);
     }
     case 'predict': {
       const model = await registry.get(route.model);
       const inferRequest: InferRequest = decodePredictRequest(parseJsonBody(request.body), model.spec);
-      const outputs = await runModel(model.spec.name, () => model.run(inferRequest.inputs, inferRequest.outputs));
+      const outputs = await runModel(model.spec, () => model.run(inferRequest.inputs, inferRequest.outputs));
       return ok(encodePredictResponse(model.spec, outputs));
     }
   }
@@ -78,8 +110,25 @@ function ok(body: unknown): ApiResponse {
   return { statusCode: 200, body };
 }
 
-/** The Inference-Header-Content-Length request header selects the binary tensor data extension's body layout. */
+/**
+ * The Inference-Header-Content-Length request header selects the binary tensor data extension's body layout. A
+ * request for binary outputs is refused before the model runs unless its Accept header lets API Gateway deliver them.
+ */
 function decodeInfer(request: ApiRequest, model: ModelSpec): InferRequest {
+  const inferRequest = decodeInferBody(request, model);
+  const accept = request.headers?.accept;
+  if (inferRequest.binaryOutputs !== undefined && !acceptsBinaryResponse(accept)) {
+    throw new BadRequestError(
+      `outputs ${inferRequest.binaryOutputs.map((name) => `"${name}"`).join(', ')} are requested as binary data, but ` +
+        `the Accept header is ${accept === undefined ? 'missing' : JSON.stringify(accept.slice(0, 100))}: API Gateway ` +
+        'delivers binary answers as bytes only when Accept starts with application/octet-stream (as base64 text ' +
+        'otherwise); send "Accept: application/octet-stream", or ask for JSON outputs ("binary_data": false)',
+    );
+  }
+  return inferRequest;
+}
+
+function decodeInferBody(request: ApiRequest, model: ModelSpec): InferRequest {
   const headerLength = request.headers?.[INFERENCE_HEADER_CONTENT_LENGTH];
   if (headerLength === undefined) return decodeInferRequest(parseJsonBody(request.body), model);
   const body = requireBody(request.body);
@@ -110,11 +159,16 @@ function encodeInfer(model: ModelSpec, request: InferRequest, outputs: readonly 
   };
 }
 
-async function runModel<T>(model: string, run: () => Promise<T>): Promise<T> {
-  tracer?.putAnnotation('model', model);
+async function runModel<T>(model: ModelSpec, run: () => Promise<T>): Promise<T> {
+  annotate('model', model.name);
+  annotate('modelVersion', model.version);
   const started = performance.now();
-  const outputs = await traced(`## infer ${model}`, run);
-  recordModelTiming(RuntimeMetric.inferenceLatency, model, performance.now() - started);
+  const outputs = await traced(`## infer ${model.name}`, run);
+  recordModelTiming(
+    RuntimeMetric.inferenceLatency,
+    { model: model.name, version: model.version },
+    performance.now() - started,
+  );
   return outputs;
 }
 

@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN, scanModelRepository } from '../contract/model-repository';
+import {
+  MODEL_NAME_PATTERN,
+  MODEL_VERSION_PATTERN,
+  type ModelRepository,
+  scanModelRepository,
+} from '../contract/model-repository';
 
 /** A setting the user must fix; bin/ prints its message alone, without a stack trace into lib/. */
 export class ConfigurationError extends Error {
@@ -49,6 +54,8 @@ export interface DeploymentConfig {
   readonly waf: boolean;
   readonly wafRequestsPer5MinutesPerIp: number;
   readonly logRetentionDays: RetentionDays;
+  /** What the model repository holds that cannot be served; the stack shows each as a synth warning. */
+  readonly warnings: readonly string[];
 }
 
 /** Defaults of every setting, in one place so the README table and the code cannot drift apart unnoticed. */
@@ -176,11 +183,12 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
       `logRetentionDays (${logRetentionDays}) is not a retention CloudWatch Logs accepts: use one of ${VALID_RETENTION_DAYS.join(', ')}`,
     );
   }
+  const repository = scanRepository(modelsDir);
   return {
     ...(stage === undefined ? {} : { stage }),
     stackName,
     modelsDir,
-    models: resolveModels(modelsDir, raw.models),
+    models: resolveModels(modelsDir, repository, raw.models),
     auth,
     throttlingRateLimit,
     throttlingBurstLimit,
@@ -189,6 +197,7 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
     waf,
     wafRequestsPer5MinutesPerIp,
     logRetentionDays,
+    warnings: repository.warnings,
   };
 }
 
@@ -196,13 +205,11 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
  * Without a `models` setting every model of the repository deploys at its highest version, so adding a folder is
  * all it takes. With one, exactly the listed models deploy, each with its own settings (`{}` for the defaults).
  */
-function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[] {
-  let repository: ReturnType<typeof scanModelRepository>;
-  try {
-    repository = scanModelRepository(modelsDir);
-  } catch (error) {
-    throw new ConfigurationError(`modelsDir (${modelsDir}): ${(error as Error).message}`);
-  }
+function resolveModels(
+  modelsDir: string,
+  { models: repository }: ModelRepository,
+  rawModels: unknown,
+): ModelDeployment[] {
   const settings = parseModelsSetting(rawModels);
   const wanted: Record<string, ModelSettings> =
     settings ?? Object.fromEntries(repository.map((model) => [model.name, {}]));
@@ -231,6 +238,14 @@ function resolveModels(modelsDir: string, rawModels: unknown): ModelDeployment[]
     );
   }
   return models;
+}
+
+function scanRepository(modelsDir: string): ModelRepository {
+  try {
+    return scanModelRepository(modelsDir);
+  } catch (error) {
+    throw new ConfigurationError(`modelsDir (${modelsDir}): ${(error as Error).message}`);
+  }
 }
 
 function parseModelsSetting(value: unknown): Record<string, ModelSettings> | undefined {

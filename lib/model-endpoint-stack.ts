@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from './compliance';
 import type { DeploymentConfig } from './config';
@@ -10,7 +10,7 @@ import { OnnxRuntimeLayer } from './constructs/onnx-runtime-layer';
 
 export interface ModelEndpointStackProps extends StackProps {
   readonly config: DeploymentConfig;
-  /** Handler entry of the inference functions. @default - lambda/handler.ts of this project */
+  /** Handler entry of the inference functions. @default - lambda/handler.mts of this project */
   readonly handlerEntry?: string;
 }
 
@@ -25,6 +25,11 @@ export class ModelEndpointStack extends Stack {
   constructor(scope: Construct, id: string, props: ModelEndpointStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // A stack annotation, not a console line: the CLI prints it after synth, `--strict` turns it into a failure, and
+    // it stays in the cloud assembly for CI to read.
+    for (const warning of config.warnings) {
+      Annotations.of(this).addWarningV2('model-endpoint:model-repository', warning);
+    }
 
     this.modelStore = new ModelStore(this, 'ModelStore', {
       models: config.models,
@@ -76,6 +81,7 @@ export class ModelEndpointStack extends Stack {
       api: this.api.api,
       models: this.functions.map((fn) => ({
         modelName: fn.modelName,
+        modelVersion: fn.modelVersion,
         function: fn.function,
         alias: fn.alias,
         logGroup: fn.logGroup,

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { BINARY_MEDIA_TYPE } from '../../contract/limits';
 
-/** API Gateway passes text bodies through and base64-encodes binary ones; the local server does the same. */
-const TEXT_CONTENT_TYPE = /^(application\/(json|[\w.+-]*\+json|x-www-form-urlencoded)|text\/)/i;
+/**
+ * API Gateway base64-encodes a body whose Content-Type is one of the API's binaryMediaTypes and passes any other
+ * through as text (a missing Content-Type counts as JSON); the local server does the same.
+ */
+export function isBinaryBody(contentType: string | undefined): boolean {
+  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === BINARY_MEDIA_TYPE;
+}
 
 /**
  * Builds the REST API proxy event that API Gateway would send to the function for this HTTP request, so the local
@@ -26,7 +32,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage 
     multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
   }
   const hasQuery = url.searchParams.size > 0;
-  const isText = TEXT_CONTENT_TYPE.test(request.headers['content-type'] ?? 'application/json');
+  const binary = isBinaryBody(request.headers['content-type']);
   const method = request.method ?? 'GET';
   const requestId = randomUUID();
   return {
@@ -39,8 +45,8 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage 
     multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
     pathParameters: { proxy: url.pathname.slice(1) },
     stageVariables: null,
-    body: body.byteLength === 0 ? null : body.toString(isText ? 'utf8' : 'base64'),
-    isBase64Encoded: body.byteLength > 0 && !isText,
+    body: body.byteLength === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
+    isBase64Encoded: body.byteLength > 0 && binary,
     requestContext: {
       accountId: 'local',
       apiId: 'local',

@@ -28,31 +28,65 @@ export interface ModelRegistryOptions {
    * @default 'main'
    */
   readonly execution?: ModelExecution;
+  /**
+   * Clock in milliseconds that times the retry backoff; tests pass their own to step through it without waiting.
+   * @default performance.now
+   */
+  readonly now?: () => number;
+}
+
+/** Wait before the first retry of a failed load. */
+export const FIRST_RETRY_DELAY_MS = 1_000;
+/** The backoff doubles per consecutive failure up to this: a fixed artifact is picked up within half a minute. */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
+/** How long to wait after `failures` consecutive failed loads: 1 s, 2 s, 4 s, ... capped at 30 s. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, failures - 1));
+}
+
+/** A model that cannot be loaded right now, and in how many milliseconds the next load attempt is allowed. */
+class ModelUnavailable extends Error {
+  constructor(
+    override readonly cause: Error,
+    readonly retryInMs: number,
+  ) {
+    super(cause.message);
+  }
 }
 
 /**
- * One model version: its source and, once loaded, its session. A load in flight is shared by concurrent requests;
- * a failed load is forgotten so that the next request tries again (a transient S3 error must not poison the
- * execution environment for its whole life).
+ * One model version: its source and, once loaded, its session. A load in flight is shared by concurrent requests.
+ * A failed load is retried, never cached as a failure forever (a transient S3 error, or an artifact fixed by a
+ * redeploy, must not poison the execution environment for its whole life), but not before a backoff: every attempt
+ * downloads the whole artifact, and a checksum mismatch fails the same way until someone redeploys.
  */
 class ModelSlot {
   private loaded: LoadedModel | undefined;
   private pending: Promise<LoadedModel> | undefined;
+  private failures = 0;
+  private lastFailure: { readonly error: Error; readonly retryAt: number } | undefined;
 
   constructor(
     readonly source: ModelSource,
     private readonly loadModel: typeof loadOnnxModel,
+    private readonly now: () => number,
   ) {}
 
   get isLoaded(): boolean {
     return this.loaded?.isAlive === true;
   }
 
-  /** The loaded model; throws the load's own error when it cannot be loaded now. */
+  /** The loaded model; throws ModelUnavailable when it cannot be loaded now. */
   load(): Promise<LoadedModel> {
     if (this.loaded?.isAlive) return Promise.resolve(this.loaded);
     this.loaded = undefined;
-    this.pending ??= this.loadOnce().finally(() => {
+    if (this.pending !== undefined) return this.pending;
+    const waitMs = this.lastFailure === undefined ? 0 : this.lastFailure.retryAt - this.now();
+    if (this.lastFailure !== undefined && waitMs > 0) {
+      return Promise.reject(new ModelUnavailable(this.lastFailure.error, waitMs));
+    }
+    this.pending = this.loadOnce().finally(() => {
       this.pending = undefined;
     });
     return this.pending;
@@ -67,15 +101,33 @@ class ModelSlot {
   private async loadOnce(): Promise<LoadedModel> {
     const { name, version, location } = this.source;
     const started = performance.now();
-    const model = await traced(`## load ${name}`, async () => {
-      const bytes = await this.source.readBytes();
-      return { bytes: bytes.byteLength, loaded: await this.loadModel(name, version, bytes) };
-    });
-    const ms = Math.round((performance.now() - started) * 10) / 10;
-    logger.info('model loaded', { model: name, version, location, bytes: model.bytes, ms });
-    recordModelTiming(RuntimeMetric.modelLoadTime, name, ms);
-    this.loaded = model.loaded;
-    return model.loaded;
+    try {
+      const model = await traced(`## load ${name}`, async () => {
+        const bytes = await this.source.readBytes();
+        return { bytes: bytes.byteLength, loaded: await this.loadModel(name, version, bytes) };
+      });
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      logger.info('model loaded', { model: name, version, location, bytes: model.bytes, ms });
+      recordModelTiming(RuntimeMetric.modelLoadTime, { model: name, version }, ms);
+      this.failures = 0;
+      this.lastFailure = undefined;
+      this.loaded = model.loaded;
+      return model.loaded;
+    } catch (cause) {
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      this.failures += 1;
+      const retryInMs = retryDelayMs(this.failures);
+      this.lastFailure = { error, retryAt: this.now() + retryInMs };
+      logger.error('model load failed', {
+        model: name,
+        version,
+        location,
+        failures: this.failures,
+        retryInSeconds: retryInMs / 1000,
+        error,
+      });
+      throw new ModelUnavailable(error, retryInMs);
+    }
   }
 }
 
@@ -85,9 +137,10 @@ export class ModelRegistry {
 
   constructor(sources: readonly ModelSource[], options: ModelRegistryOptions = {}) {
     const loadModel = LOADERS[options.execution ?? 'main'];
+    const now = options.now ?? (() => performance.now());
     for (const source of sources) {
       const versions = this.slots.get(source.name) ?? new Map<string, ModelSlot>();
-      versions.set(source.version, new ModelSlot(source, loadModel));
+      versions.set(source.version, new ModelSlot(source, loadModel, now));
       this.slots.set(source.name, versions);
     }
   }
@@ -103,23 +156,26 @@ export class ModelRegistry {
 
   /**
    * The loaded model for a name and optional version. Throws NotFoundError for an unknown model or version and
-   * ServiceUnavailableError (503) when it exists but cannot be loaded right now; the cause is logged, not returned.
+   * ServiceUnavailableError (503, with the seconds until the next load attempt) when it exists but cannot be loaded
+   * right now; the cause is logged when the load fails, never returned to the caller.
    */
   async get(name: string, version?: string): Promise<LoadedModel> {
     const slot = this.slotOf(name, version);
     try {
       return await slot.load();
     } catch (error) {
-      logger.error('model load failed', {
-        model: slot.source.name,
-        version: slot.source.version,
-        location: slot.source.location,
-        error,
-      });
+      const retryAfterSeconds = error instanceof ModelUnavailable ? Math.max(1, Math.ceil(error.retryInMs / 1000)) : 1;
       throw new ServiceUnavailableError(
-        `model ${slot.source.name} version ${slot.source.version} cannot be loaded right now; retry shortly`,
+        `model ${slot.source.name} version ${slot.source.version} cannot be loaded right now; ` +
+          `retry in ${retryAfterSeconds} s`,
+        retryAfterSeconds,
       );
     }
+  }
+
+  /** The version a request for `name` (and optional `version`) is served by; throws NotFoundError like `get`. */
+  servedVersion(name: string, version?: string): string {
+    return this.slotOf(name, version).source.version;
   }
 
   /** Loads a model version if needed and says whether it is ready; throws NotFoundError like `get`. */
@@ -137,14 +193,17 @@ export class ModelRegistry {
 
   /**
    * Loads every model version that is not loaded yet, concurrently, and returns the failures instead of throwing,
-   * so one broken model does not stop the others from serving.
+   * so one broken model does not stop the others from serving. A model within its retry backoff is reported with its
+   * last error, without a new attempt.
    */
   async loadAll(): Promise<Array<{ source: ModelSource; error: Error }>> {
     const slots = [...this.slots.values()].flatMap((versions) => [...versions.values()]);
     const results = await Promise.allSettled(slots.map((slot) => slot.load()));
-    return results.flatMap((result, index) =>
-      result.status === 'rejected' ? [{ source: slots[index].source, error: result.reason as Error }] : [],
-    );
+    return results.flatMap((result, index) => {
+      if (result.status === 'fulfilled') return [];
+      const reason = result.reason as Error;
+      return [{ source: slots[index].source, error: reason instanceof ModelUnavailable ? reason.cause : reason }];
+    });
   }
 
   async release(): Promise<void> {

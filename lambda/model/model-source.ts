@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { scanModelRepository } from '../../contract/model-repository';
+import { readModelManifest, scanModelRepository } from '../../contract/model-repository';
 
 /** Where one model version's bytes come from: a local repository folder or S3. */
 export interface ModelSource {
@@ -27,9 +27,29 @@ export class FileModelSource implements ModelSource {
   }
 }
 
-/** Every version of every model in a local repository folder (`<name>/<version>/model.onnx`). */
-export function modelSourcesFromFolder(folder: string): ModelSource[] {
-  return scanModelRepository(folder).flatMap((model) =>
-    model.versions.map((version) => new FileModelSource(model.name, version.version, version.modelPath)),
+export interface LocalModels {
+  readonly sources: ModelSource[];
+  /** What the folder holds that cannot be served, each with what to do; the local server prints them at start. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Every version of every model in a local repository folder (`<name>/<version>/model.onnx`), read through the same
+ * scanner as synth. A broken `model.json` fails here with the message synth gives, so the twin refuses what a deploy
+ * would.
+ */
+export function localModels(folder: string): LocalModels {
+  const repository = scanModelRepository(folder);
+  const sources = repository.models.flatMap((model) =>
+    model.versions.map((version) => {
+      if (version.manifestPath !== undefined) readModelManifest(version.manifestPath);
+      return new FileModelSource(model.name, version.version, version.modelPath);
+    }),
   );
+  return { sources, warnings: repository.warnings };
+}
+
+/** The model sources of a folder alone, for callers with no one to show warnings to (tests, benchmarks). */
+export function modelSourcesFromFolder(folder: string): ModelSource[] {
+  return localModels(folder).sources;
 }

@@ -1,6 +1,16 @@
-import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import type { ModelSpec, Tensor, TensorData, TensorSpec } from '../protocol/tensor';
-import { datatypeOfOnnxType, onnxTypeOfDatatype } from './onnx-datatypes';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { modelSpecOfSession, onnxTypeOfDatatype, sessionCreateError } from '../../contract/onnx-model-spec';
+import type { ModelSpec, Tensor, TensorData } from '../protocol/tensor';
+import { ort } from './onnx-runtime';
+
+/**
+ * Session options chosen on purpose: full graph optimisation (the session is built once and run many times), and
+ * the session's own logger at fatal only (4). Its warnings (unused initializers and the like) repeat on every cold
+ * start and say nothing the operator can act on; its errors are routed instead of printed: each one also fails the
+ * call with the same message, which the registry or the handler logs as a structured record with the model and
+ * request, where a plain-text stderr line would carry neither.
+ */
+const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 4 };
 
 /** A model ready to serve: its protocol metadata and a way to run it. */
 export interface LoadedModel {
@@ -19,43 +29,31 @@ export interface LoadedModel {
 export async function loadOnnxModel(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (error) {
-    throw new Error(`model ${name} version ${version} is not a valid ONNX model: ${(error as Error).message}`);
+    throw sessionCreateError(name, version, error);
   }
-  const spec: ModelSpec = {
-    name,
-    version,
-    inputs: session.inputMetadata.map((metadata) => tensorSpecOf(name, 'input', metadata)),
-    outputs: session.outputMetadata.map((metadata) => tensorSpecOf(name, 'output', metadata)),
-  };
+  let spec: ModelSpec;
+  try {
+    spec = modelSpecOfSession(name, version, session);
+  } catch (error) {
+    // A model the protocol cannot carry is never served; its session would otherwise hold its memory until exit.
+    await session.release();
+    throw error;
+  }
   return {
     spec,
     isAlive: true,
     async run(inputs, outputNames) {
       const feeds: Record<string, OrtTensor> = {};
       for (const input of inputs) {
-        feeds[input.name] = new OrtTensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
+        feeds[input.name] = new ort.Tensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
       }
       const results = await session.run(feeds, outputNames as string[]);
       return outputNames.map((outputName) => tensorOf(outputName, spec, results[outputName]));
     },
     release: () => session.release(),
   };
-}
-
-function tensorSpecOf(model: string, role: string, metadata: InferenceSession.ValueMetadata): TensorSpec {
-  const datatype = metadata.isTensor ? datatypeOfOnnxType(metadata.type) : undefined;
-  if (!metadata.isTensor || datatype === undefined) {
-    const found = metadata.isTensor ? `tensor type ${metadata.type}` : 'a non-tensor value (sequence or map)';
-    throw new Error(
-      `model ${model} ${role} "${metadata.name}" is ${found}, which the Open Inference Protocol cannot carry; ` +
-        're-export the model with tensor inputs and outputs of standard types (for scikit-learn classifiers: zipmap=False)',
-    );
-  }
-  // Symbolic dims (strings such as "batch") and unknown dims are dynamic: -1 in the protocol.
-  const shape = metadata.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1));
-  return { name: metadata.name, datatype, shape };
 }
 
 function tensorOf(name: string, spec: ModelSpec, value: OrtTensor | undefined): Tensor {

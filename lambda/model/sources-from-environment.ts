@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { ModelEnvironment } from '../../contract/environment';
-import { tracer } from '../observability';
-import { type ModelSource, modelSourcesFromFolder } from './model-source';
+import { logger } from '../observability';
+import { localModels, type ModelSource } from './model-source';
 import { S3ModelSource } from './s3-model-source';
 
 /**
@@ -11,7 +11,9 @@ import { S3ModelSource } from './s3-model-source';
 export function modelSourcesFromEnvironment(env: NodeJS.ProcessEnv = process.env): ModelSource[] {
   const bucket = env[ModelEnvironment.bucket];
   if (bucket === undefined || bucket === '') {
-    return modelSourcesFromFolder(env[ModelEnvironment.modelsDir] || 'models');
+    const local = localModels(env[ModelEnvironment.modelsDir] || 'models');
+    for (const warning of local.warnings) logger.warn('model repository entry ignored', { warning });
+    return local.sources;
   }
   const required = (variable: string): string => {
     const value = env[variable];
@@ -22,8 +24,10 @@ export function modelSourcesFromEnvironment(env: NodeJS.ProcessEnv = process.env
     }
     return value;
   };
-  const s3 = new S3Client({});
-  const client = tracer === undefined ? s3 : tracer.captureAWSv3Client(s3);
+  // Not wrapped in the X-Ray client capture: the download runs during Lambda's init, where no trace exists, and the
+  // capture would then log "Missing AWS Lambda trace data" on every cold start. A download retried inside a request
+  // is timed by the registry's `## load` subsegment.
+  const client = new S3Client({});
   return [
     new S3ModelSource(client, {
       name: required(ModelEnvironment.name),

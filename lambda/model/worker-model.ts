@@ -4,12 +4,18 @@ import type { Tensor } from '../protocol/tensor';
 import type { LoadedModel } from './onnx-model';
 import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-messages';
 
-// Beside this file: onnx-worker.ts when run from source (tsx, jest), onnx-worker.js once compiled. A TypeScript
-// entry needs tsx's require hook inside the worker too; `--import tsx` in execArgv does not reach workers on Node 20.
-const WORKER_ENTRY = path.join(__dirname, `onnx-worker${path.extname(__filename)}`);
-const WORKER_SCRIPT = WORKER_ENTRY.endsWith('.ts')
-  ? `require('tsx/cjs/api').register(); require(${JSON.stringify(WORKER_ENTRY)});`
-  : `require(${JSON.stringify(WORKER_ENTRY)});`;
+/**
+ * Beside this file: onnx-worker.ts when run from source (tsx, jest), onnx-worker.js once compiled. A TypeScript
+ * entry needs tsx's require hook inside the worker too; `--import tsx` in execArgv does not reach workers on Node 20.
+ * Worked out on first use, not at import: the Lambda handler's ES module bundle includes this file but never starts
+ * a worker, and has no `__dirname`.
+ */
+function workerScript(): string {
+  const entry = path.join(__dirname, `onnx-worker${path.extname(__filename)}`);
+  return entry.endsWith('.ts')
+    ? `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`
+    : `require(${JSON.stringify(entry)});`;
+}
 
 export interface TimedRun {
   readonly outputs: Tensor[];
@@ -33,7 +39,7 @@ interface Pending {
  * Inputs and outputs cross threads by structured clone: a memory copy, far cheaper than the JSON around them.
  */
 export function loadOnnxModelInWorker(name: string, version: string, bytes: Uint8Array): Promise<WorkerModel> {
-  const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData: { name, version, bytes } satisfies WorkerStart });
+  const worker = new Worker(workerScript(), { eval: true, workerData: { name, version, bytes } satisfies WorkerStart });
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let exitError: Error | undefined;

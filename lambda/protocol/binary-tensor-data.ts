@@ -7,6 +7,7 @@
  * Numeric tensors are never touched element by element: they become typed-array views over the body (or one memory
  * copy when the tensor's offset is not a multiple of its element size, which typed arrays require).
  */
+import { BINARY_MEDIA_TYPE } from '../../contract/limits';
 import { BadRequestError } from './errors';
 import { ARRAY_TYPES, type Datatype, type Tensor, type TensorData } from './tensor';
 import { formatShape } from './tensor-data';
@@ -20,6 +21,15 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const DECIMAL = /^[0-9]+$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Whether a binary answer would reach this client as bytes. API Gateway decodes a binary (base64) answer only when
+ * the first media type of the request's Accept header is one of the API's binaryMediaTypes; for any other Accept,
+ * wildcards and none included, the client receives the base64 text, which no binary tensor data client can read.
+ */
+export function acceptsBinaryResponse(accept: string | undefined): boolean {
+  return accept?.split(',', 1)[0]?.split(';', 1)[0]?.trim().toLowerCase() === BINARY_MEDIA_TYPE;
+}
 
 export interface BinaryBody {
   /** The JSON header's bytes. */

@@ -37,8 +37,14 @@ export class PayloadTooLargeError extends InferenceError {
   override readonly name = 'PayloadTooLargeError';
 }
 
-/** 503: the model cannot be loaded right now; the next request tries again. */
+/** 503: the model cannot be loaded right now; a request after `retryAfterSeconds` (the Retry-After header) tries again. */
 export class ServiceUnavailableError extends InferenceError {
   readonly statusCode = 503;
   override readonly name = 'ServiceUnavailableError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }

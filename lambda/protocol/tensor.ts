@@ -6,6 +6,7 @@
 import type { Datatype } from '../../contract/datatypes';
 
 export { DATATYPES, type Datatype } from '../../contract/datatypes';
+export type { ModelSpec, TensorSpec } from '../../contract/onnx-model-spec';
 
 /**
  * Flat, row-major tensor contents. BOOL is a Uint8Array of 0/1, FP16 a Uint16Array of IEEE half-precision bit
@@ -29,20 +30,6 @@ export interface Tensor {
   readonly datatype: Datatype;
   readonly shape: readonly number[];
   readonly data: TensorData;
-}
-
-/** An input or output as the model declares it; `-1` marks a dynamic dimension. */
-export interface TensorSpec {
-  readonly name: string;
-  readonly datatype: Datatype;
-  readonly shape: readonly number[];
-}
-
-export interface ModelSpec {
-  readonly name: string;
-  readonly version: string;
-  readonly inputs: readonly TensorSpec[];
-  readonly outputs: readonly TensorSpec[];
 }
 
 /**

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DATATYPES } from '../../contract/datatypes';
+import { BINARY_MEDIA_TYPE } from '../../contract/limits';
 import { MODEL_NAME_PATTERN } from '../../contract/model-repository';
 import { AUTH_MODES, type AuthMode } from '../config';
 
@@ -97,8 +98,9 @@ export class InferenceApi extends Construct {
       cloudWatchRole: true,
       defaultMethodOptions: methodOptions,
       // The binary tensor data extension: such bodies reach the function base64-encoded and binary answers go
-      // back as bytes to clients that send `Accept: application/octet-stream`.
-      binaryMediaTypes: ['application/octet-stream'],
+      // back as bytes to clients that send `Accept: application/octet-stream` (the runtime refuses binary outputs
+      // to any other Accept, and the local server applies the same size limits: see contract/limits.ts).
+      binaryMediaTypes: [BINARY_MEDIA_TYPE],
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),

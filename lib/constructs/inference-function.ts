@@ -17,7 +17,14 @@ export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
 /** The name of the alias the API calls; moving it is how a model version is rolled forward or back. */
 export const LIVE_ALIAS = 'live';
 
-const DEFAULT_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'handler.ts');
+const DEFAULT_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'handler.mts');
+
+/**
+ * Defines `require` in the ES module bundle: bundled CommonJS code (the X-Ray SDK behind the tracer) requires Node
+ * built-ins, and lambda/model/onnx-runtime.ts requires onnxruntime-node, which the layer provides at
+ * /opt/nodejs/node_modules: `require` finds it through Lambda's NODE_PATH, Node's ES module resolution would not.
+ */
+const REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface InferenceFunctionProps {
   /** Model name as served in URLs. */
@@ -34,7 +41,7 @@ export interface InferenceFunctionProps {
   readonly modelSizeBytes?: number;
   /** Layers, typically the OnnxRuntimeLayer; counted against the 250 MB limit. @default - none */
   readonly layers?: readonly lambda.ILayerVersion[];
-  /** Handler entry file (exports `handler`). @default - lambda/handler.ts of this project */
+  /** Handler entry file (exports `handler`), bundled as an ES module. @default - lambda/handler.mts of this project */
   readonly entry?: string;
   /** Memory, which also buys CPU (1 vCPU per 1,769 MiB). @default - 1,769 MiB, more for models over ~300 MB */
   readonly memorySizeMiB?: number;
@@ -65,6 +72,8 @@ export class InferenceFunction extends Construct {
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   public readonly modelName: string;
+  /** The model version this function serves; its runtime metrics carry it as the `version` dimension. */
+  public readonly modelVersion: string;
   /** Present when provisioned concurrency autoscales (max above min). */
   public readonly scaling?: lambda.IScalableFunctionAttribute;
   /** Whether the alias carries provisioned concurrency. */
@@ -74,6 +83,7 @@ export class InferenceFunction extends Construct {
     super(scope, id);
     validateProps(props);
     this.modelName = props.modelName;
+    this.modelVersion = props.modelVersion;
     const entry = props.entry ?? DEFAULT_ENTRY;
     if (!fs.existsSync(entry)) {
       throw new Error(`entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
@@ -128,6 +138,9 @@ export class InferenceFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
+        // An ES module, so that the handler's top-level await keeps the model load inside Lambda's init phase.
+        format: nodejs.OutputFormat.ESM,
+        banner: REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
         // Line numbers in stack traces need the map, not the sources; leaving them out keeps the zip small.

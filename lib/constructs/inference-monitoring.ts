@@ -9,13 +9,24 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, MODEL_DIMENSION, RuntimeMetric, SERVICE_NAME } from '../../contract/environment';
+import {
+  METRICS_NAMESPACE,
+  MODEL_DIMENSION,
+  RuntimeMetric,
+  SERVICE_NAME,
+  VERSION_DIMENSION,
+} from '../../contract/environment';
 
 /** One model's function as the monitoring sees it. */
 export interface MonitoredModel {
   readonly modelName: string;
+  /** The version the `live` alias serves: the runtime's metrics are read for this version only. */
+  readonly modelVersion: string;
   readonly function: lambda.IFunction;
-  /** The `live` alias the API invokes; its metrics carry provisioned concurrency. */
+  /**
+   * The `live` alias the API invokes. The Lambda alarms and graphs read its metrics (dimension `Resource`
+   * `<function>:live`), so they follow what callers are served, not the sum of every version.
+   */
   readonly alias: lambda.IAlias;
   readonly logGroup: logs.ILogGroup;
   /** Whether the alias has provisioned concurrency, which adds utilisation and spillover graphs. */
@@ -38,7 +49,8 @@ export interface InferenceMonitoringProps {
 
 /**
  * One dashboard for the API and every model, and alarms on what needs a human: API 5xx rate and p99 latency, each
- * model's Lambda errors and throttles. Every alarm notifies one SNS topic.
+ * model's Lambda errors and throttles on its `live` alias, and the 5xx answers its runtime gave (InferenceErrors).
+ * Every alarm notifies one SNS topic.
  */
 export class InferenceMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
@@ -128,30 +140,44 @@ export class InferenceMonitoring extends Construct {
 
     const modelRows: cloudwatch.IWidget[][] = [];
     for (const model of props.models) {
-      const fn = model.function;
+      const live = model.alias;
       // The raw model name keeps ids distinct: `my-model` and `my_model` would collapse to one PascalCase id.
       alarm(`${model.modelName}-Errors`, {
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        metric: live.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription:
-          `Model ${model.modelName}: its function failed (crash, timeout or out of memory) in the last 5 minutes; ` +
-          'client mistakes are 4xx answers and do not count here. Check first: the log group ' +
-          `${model.logGroup.logGroupName} for "Task timed out", "Runtime exited" or "level": "ERROR", and Max memory ` +
-          'used vs the memory size in the REPORT lines.',
+          `Model ${model.modelName}: its function (live alias) failed (crash, timeout or out of memory) in the last ` +
+          '5 minutes; 5xx answers the runtime gives itself are the InferenceErrors alarm, client mistakes (4xx) count ' +
+          `nowhere. Check first: the log group ${model.logGroup.logGroupName} for "Task timed out", "Runtime exited" ` +
+          'or "level": "ERROR", and Max memory used vs the memory size in the REPORT lines.',
+      });
+      alarm(`${model.modelName}-InferenceErrors`, {
+        metric: runtimeMetric(model, RuntimeMetric.inferenceErrors, 'Sum').with({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          `Model ${model.modelName} version ${model.modelVersion}: the runtime answered requests with 5xx in the last ` +
+          '5 minutes (503: the model cannot be loaded; 500: running it failed). Lambda counts these invocations as ' +
+          `successful, so the Errors alarm stays quiet. Check first: the log group ${model.logGroup.logGroupName} ` +
+          'for "model load failed" (a sha256 mismatch means the artifact changed after deploy: redeploy; a missing ' +
+          'object or AccessDenied points at the bucket) or "request failed" with its error.',
       });
       alarm(`${model.modelName}-Throttles`, {
-        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        metric: live.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription:
-          `Model ${model.modelName}: Lambda refused invocations for lack of concurrency in the last 5 minutes; callers ` +
-          'got 5xx. Check first: the Concurrency graph against the reserved concurrency and the account limit ' +
-          '(Service Quotas, "Concurrent executions"), then raise reservedConcurrency or the provisioned maximum.',
+          `Model ${model.modelName}: Lambda refused invocations of the live alias for lack of concurrency in the ` +
+          'last 5 minutes; callers got 5xx. Check first: the Concurrency graph against the reserved concurrency and ' +
+          'the account limit (Service Quotas, "Concurrent executions"), then raise reservedConcurrency or the ' +
+          'provisioned maximum.',
       });
       modelRows.push(modelWidgets(model));
     }
@@ -186,37 +212,52 @@ export class InferenceMonitoring extends Construct {
   }
 }
 
+/**
+ * One of the runtime's metrics (Powertools EMF) for the model version the `live` alias serves. Powertools adds
+ * `service`, the runtime adds `model` and `version`: CloudWatch finds a series only by its exact dimension set.
+ */
+function runtimeMetric(model: MonitoredModel, metricName: string, statistic: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: {
+      service: SERVICE_NAME,
+      [MODEL_DIMENSION]: model.modelName,
+      [VERSION_DIMENSION]: model.modelVersion,
+    },
+    statistic,
+    period: Duration.minutes(1),
+  });
+}
+
 function modelWidgets(model: MonitoredModel): cloudwatch.IWidget[] {
-  const fn = model.function;
+  const live = model.alias;
   const minute = { period: Duration.minutes(1) };
-  const runtimeMetric = (metricName: string, statistic: string): cloudwatch.Metric =>
-    new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      // Powertools adds `service`; the runtime adds the model; both must match for CloudWatch to find the series.
-      dimensionsMap: { service: SERVICE_NAME, [MODEL_DIMENSION]: model.modelName },
-      statistic,
-      label: `${metricName} ${statistic}`,
-      ...minute,
-    });
+  const labelled = (metricName: string, statistic: string): cloudwatch.Metric =>
+    runtimeMetric(model, metricName, statistic).with({ label: `${metricName} ${statistic}` });
   const widgets: cloudwatch.IWidget[] = [
-    new cloudwatch.TextWidget({ markdown: `## Model ${model.modelName}`, width: 24, height: 1 }),
+    new cloudwatch.TextWidget({
+      markdown: `## Model ${model.modelName} (version ${model.modelVersion}, live alias)`,
+      width: 24,
+      height: 1,
+    }),
     graph(`${model.modelName}: invocations, errors, throttles`, [
-      fn.metricInvocations({ ...minute, label: 'invocations' }),
-      fn.metricErrors({ ...minute, label: 'errors' }),
-      fn.metricThrottles({ ...minute, label: 'throttles' }),
+      live.metricInvocations({ ...minute, label: 'invocations' }),
+      live.metricErrors({ ...minute, label: 'errors' }),
+      live.metricThrottles({ ...minute, label: 'throttles' }),
+      labelled(RuntimeMetric.inferenceErrors, 'Sum'),
     ]),
     graph(`${model.modelName}: duration (ms)`, [
-      fn.metricDuration({ ...minute, statistic: 'p50', label: 'p50' }),
-      fn.metricDuration({ ...minute, statistic: 'p99', label: 'p99' }),
+      live.metricDuration({ ...minute, statistic: 'p50', label: 'p50' }),
+      live.metricDuration({ ...minute, statistic: 'p99', label: 'p99' }),
     ]),
     graph(`${model.modelName}: concurrency`, [
-      fn.metric('ConcurrentExecutions', { ...minute, statistic: 'Maximum', label: 'concurrent executions' }),
+      live.metric('ConcurrentExecutions', { ...minute, statistic: 'Maximum', label: 'concurrent executions' }),
     ]),
     graph(`${model.modelName}: InferenceLatency and ModelLoadTime (ms)`, [
-      runtimeMetric(RuntimeMetric.inferenceLatency, 'p50'),
-      runtimeMetric(RuntimeMetric.inferenceLatency, 'p99'),
-      runtimeMetric(RuntimeMetric.modelLoadTime, 'Maximum'),
+      labelled(RuntimeMetric.inferenceLatency, 'p50'),
+      labelled(RuntimeMetric.inferenceLatency, 'p99'),
+      labelled(RuntimeMetric.modelLoadTime, 'Maximum'),
     ]),
     new cloudwatch.LogQueryWidget({
       title: `${model.modelName}: cold starts (init duration from REPORT records)`,
@@ -234,14 +275,14 @@ function modelWidgets(model: MonitoredModel): cloudwatch.IWidget[] {
   if (model.provisioned) {
     widgets.push(
       graph(`${model.modelName}: provisioned concurrency`, [
-        model.alias.metric('ProvisionedConcurrencyUtilization', {
+        live.metric('ProvisionedConcurrencyUtilization', {
           ...minute,
           statistic: 'Maximum',
           label: 'utilization',
         }),
       ]),
       graph(`${model.modelName}: spillover to on-demand`, [
-        model.alias.metric('ProvisionedConcurrencySpilloverInvocations', {
+        live.metric('ProvisionedConcurrencySpilloverInvocations', {
           ...minute,
           statistic: 'Sum',
           label: 'spillover invocations',

@@ -28,6 +28,12 @@ interface LayerFile {
  *
  * The asset hash is the ONNX Runtime version plus the architecture, so the layer is rebuilt and republished only
  * when one of them changes, not on every `node_modules` reinstall.
+ *
+ * The version comes from package.json, which pins onnxruntime-node 1.30.0 and must stay at 1.30 or later: older
+ * releases crashed on Lambda's arm64 (Graviton), so synth refuses them. On Lambda arm64 ONNX Runtime still prints
+ * a few plain-text stderr lines at cold start that no log level reaches: cpuinfo, a native library, reports it
+ * cannot read /sys/devices/system/cpu (Lambda hides it) before ONNX Runtime's logger exists. They are harmless;
+ * the runtime's own ONNX Runtime logging is set to errors only (lambda/model/onnx-runtime.ts, onnx-model.ts).
  */
 export class OnnxRuntimeLayer extends Construct {
   public readonly layer: lambda.LayerVersion;
@@ -47,6 +53,12 @@ export class OnnxRuntimeLayer extends Construct {
     if (nodePackage.name !== 'onnxruntime-node') {
       throw new Error(
         `onnxRuntimeNodeDir (${nodeDir}) holds package "${nodePackage.name}", not onnxruntime-node: point it at node_modules/onnxruntime-node`,
+      );
+    }
+    if (!atLeast(nodePackage.version, MIN_ONNX_RUNTIME_VERSION)) {
+      throw new Error(
+        `onnxRuntimeNodeDir (${nodeDir}) holds onnxruntime-node ${nodePackage.version}, older than ${MIN_ONNX_RUNTIME_VERSION.join('.')}, ` +
+          'whose earlier releases crash on Lambda arm64: install onnxruntime-node 1.30 or later',
       );
     }
     const commonDir = resolveCommon(nodeDir);
@@ -96,6 +108,14 @@ export class OnnxRuntimeLayer extends Construct {
       }),
     });
   }
+}
+
+/** The oldest onnxruntime-node that runs on Lambda arm64: earlier releases crashed there. */
+const MIN_ONNX_RUNTIME_VERSION = [1, 30] as const;
+
+function atLeast(version: string, [major, minor]: readonly [number, number]): boolean {
+  const [actualMajor = 0, actualMinor = 0] = version.split('.').map((part) => Number.parseInt(part, 10));
+  return actualMajor > major || (actualMajor === major && actualMinor >= minor);
 }
 
 interface PackageJson {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeRepository } from '../fixtures/test-models';
+import { allDatatypesModel, writeRepository } from '../fixtures/test-models';
 
 // Starts the local server exactly as a user does (`npm start`), on a free loopback port, and talks HTTP to it.
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
@@ -28,8 +29,8 @@ function npmStart(args: string[]): { child: ChildProcess; output: () => string; 
   return { child, output: () => output, exited };
 }
 
-async function startServer(): Promise<RunningServer & { exited: Promise<number | null> }> {
-  const started = npmStart(['--port', '0', '--host', '127.0.0.1']);
+async function startServer(extraArgs: string[] = []): Promise<RunningServer & { exited: Promise<number | null> }> {
+  const started = npmStart(['--port', '0', '--host', '127.0.0.1', ...extraArgs]);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const match = /serving .* on (http:\/\/127\.0\.0\.1:\d+)/.exec(started.output());
@@ -111,6 +112,7 @@ describe('npm start', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/octet-stream',
+        accept: 'application/octet-stream',
         'inference-header-content-length': String(header.byteLength),
       },
       body: Buffer.concat([header, Buffer.from(pixels.buffer)]),
@@ -151,10 +153,14 @@ describe('npm start', () => {
     expect(response.json).toEqual({ error: expect.any(String) });
   });
 
-  it('returns 413 for a body over Lambda’s 6 MB limit', async () => {
+  it('returns 413 for a body over what a Lambda request can carry', async () => {
     const response = await request(server.baseUrl, 'POST', '/v2/models/mnist/infer', 'x'.repeat(6 * 1024 * 1024 + 1));
     expect(response.status).toBe(413);
-    expect(response.json.error).toMatch(/6291457 bytes, over the 6291456-byte limit/);
+    expect(response.json.error).toMatch(/6291457 bytes, over the 6283264 bytes a Lambda request can carry/);
+  });
+
+  it('prints each model as it loads, with its version, size and seconds', () => {
+    expect(server.output()).toMatch(/loaded penguins version 1 \([\d.]+ kB\) in [\d.]+ s/);
   });
 
   it('still serves after bad requests, logging one line per request, and stops cleanly on SIGTERM', async () => {
@@ -168,14 +174,59 @@ describe('npm start', () => {
   });
 });
 
+describe('npm start options', () => {
+  it('prints the usage and exits 0 for --help', async () => {
+    const started = npmStart(['--help']);
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toMatch(/^Usage: npm start -- \[options\]/);
+    expect(started.output()).toMatch(/--all-versions/);
+  });
+
+  it('exits non-zero with the problem and the usage for an unknown option', async () => {
+    const started = npmStart(['--prot', '8081']);
+    expect(await started.exited).not.toBe(0);
+    expect(started.output()).toMatch(/unknown option --prot\n\nUsage: npm start/);
+  });
+});
+
 describe('npm start with a bad model folder', () => {
   it.each([
     ['an unreadable folder', '/nonexistent/models', /cannot read the model repository \/nonexistent\/models/],
     ['a broken model file', writeRepository({ 'broken/1': 'not an onnx model' }), /broken.*not a valid ONNX model/s],
+    [
+      'a model folder instead of the repository',
+      path.join(writeRepository({ 'penguins/1': 'x' }), 'penguins'),
+      /penguins holds 1\/model\.onnx, so it is a model folder, not a model repository: point at its parent/,
+    ],
   ])('exits non-zero with a clear message for %s', async (_case, folder, message) => {
     const started = npmStart(['--port', '0', '--models', folder]);
     expect(await started.exited).not.toBe(0);
     expect(started.output()).toMatch(/local server cannot start/);
     expect(started.output()).toMatch(message);
+  });
+});
+
+describe('npm start with a repository of linked folders and stray files', () => {
+  it('serves the linked model and prints a warning for each stray file at start', async () => {
+    const store = writeRepository({ 'linked/1': allDatatypesModel() });
+    const repo = writeRepository({});
+    symlinkSync(path.join(store, 'linked'), path.join(repo, 'linked'));
+    writeFileSync(path.join(repo, 'notes.txt'), 'not a model');
+    const server = await startServer(['--models', repo]);
+    const warning = `warning: ${path.join(repo, 'notes.txt')} is ignored: the repository root holds only model folders`;
+    try {
+      // The warning goes to stderr and "serving" to stdout: two pipes, so it may be read just after the server is up.
+      for (let tries = 0; tries < 50 && !server.output().includes(warning); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(server.output()).toContain(warning);
+      expect((await request(server.baseUrl, 'GET', '/v2/models/linked/ready')).json).toEqual({
+        name: 'linked',
+        ready: true,
+      });
+    } finally {
+      process.kill(-(server.child.pid ?? 0), 'SIGKILL');
+      await server.exited;
+    }
   });
 });

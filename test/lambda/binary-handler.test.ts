@@ -16,23 +16,36 @@ const fixtures = createApiGatewayHandler(fixtureRegistry);
 afterAll(() => Promise.all([demoRegistry.release(), fixtureRegistry.release()]));
 type Handler = typeof demo;
 
+/** What a client must send to receive binary outputs as bytes through API Gateway. */
+const ACCEPT_BINARY = { Accept: 'application/octet-stream' };
+
 /** Sends a binary body as API Gateway delivers a binary media type: base64, isBase64Encoded. */
 async function callBinary(handler: Handler, urlPath: string, header: object, chunks: Uint8Array[], padding = 0) {
   const { body, headerLength } = binaryRequest(header, chunks, padding);
-  return send(handler, urlPath, body, { 'Inference-Header-Content-Length': String(headerLength) });
+  return send(handler, urlPath, body, { 'Inference-Header-Content-Length': String(headerLength), ...ACCEPT_BINARY });
 }
 
-async function send(handler: Handler, urlPath: string, body: Buffer | object, headers: Record<string, string>) {
-  const result = await handler(
-    apiGatewayEvent({
-      method: 'POST',
-      path: urlPath,
-      body,
-      base64: Buffer.isBuffer(body),
-      headers: Buffer.isBuffer(body) ? { 'Content-Type': 'application/octet-stream', ...headers } : headers,
-    }),
-    lambdaContext,
-  );
+/** `Accept: null` sends no Accept header at all. */
+async function send(
+  handler: Handler,
+  urlPath: string,
+  body: Buffer | object,
+  headers: Record<string, string> | { Accept: null },
+) {
+  const { Accept: accept, ...others } = headers;
+  const event = apiGatewayEvent({
+    method: 'POST',
+    path: urlPath,
+    body,
+    base64: Buffer.isBuffer(body),
+    headers: {
+      ...(Buffer.isBuffer(body) && { 'Content-Type': 'application/octet-stream' }),
+      ...(typeof accept === 'string' && { Accept: accept }),
+      ...(others as Record<string, string>),
+    },
+  });
+  if (accept === null) delete event.headers.Accept;
+  const result = await handler(event, lambdaContext);
   const raw = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   return { status: result.statusCode, headers: result.headers ?? {}, isBase64Encoded: result.isBase64Encoded, raw };
 }
@@ -153,7 +166,7 @@ describe('binary outputs', () => {
         inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [...PENGUIN_ROWS.subarray(0, 4)] }],
         outputs: [{ name: 'label', parameters: { binary_data: true } }, { name: 'probabilities' }],
       },
-      {},
+      ACCEPT_BINARY,
     );
     const { json: head, binary } = readBinaryResponse(
       response.raw,
@@ -167,6 +180,57 @@ describe('binary outputs', () => {
     });
     expect(binary.label).toEqual(bytesElements(['Adelie']));
     expect(head.outputs[1]?.data).toHaveLength(3);
+  });
+});
+
+describe('binary outputs and the Accept header', () => {
+  // API Gateway turns a binary answer into bytes only when the first media type of Accept is a binary media type;
+  // otherwise the client receives base64 text. The handler refuses such requests instead of answering unreadably.
+  const asksForBinary = {
+    inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [...PENGUIN_ROWS.subarray(0, 4)] }],
+    outputs: [{ name: 'label', parameters: { binary_data: true } }],
+  };
+  const asksForAllBinary = {
+    inputs: asksForBinary.inputs,
+    parameters: { binary_data_output: true },
+  };
+
+  it.each<[string, object, Record<string, string> | { Accept: null }]>([
+    ['a binary_data output with Accept */*', asksForBinary, { Accept: '*/*' }],
+    ["binary_data_output without an Accept header (tritonclient's default)", asksForAllBinary, { Accept: null }],
+    ['Accept application/json', asksForBinary, { Accept: 'application/json' }],
+    [
+      'application/octet-stream not first in Accept',
+      asksForBinary,
+      { Accept: 'application/json, application/octet-stream' },
+    ],
+  ])('returns 400 naming the header to send for %s', async (_case, body, headers) => {
+    const response = await send(demo, '/v2/models/penguins/infer', body, headers);
+    expect(response.status).toBe(400);
+    expect(response.isBase64Encoded).toBeFalsy();
+    expect(json(response.raw).error).toMatch(
+      /requested as binary data, but the Accept header is .*send "Accept: application\/octet-stream"/,
+    );
+  });
+
+  it.each([
+    'application/octet-stream',
+    'Application/Octet-Stream',
+    'application/octet-stream, application/json',
+    'application/octet-stream;q=1.0',
+  ])('answers binary outputs as bytes with Accept %s', async (accept) => {
+    const response = await send(demo, '/v2/models/penguins/infer', asksForBinary, { Accept: accept });
+    expect(response.status).toBe(200);
+    expect(response.isBase64Encoded).toBe(true);
+    expect(response.headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it('answers JSON outputs whatever the Accept header', async () => {
+    const { outputs: _binary, ...jsonOnly } = asksForBinary;
+    for (const headers of [{ Accept: '*/*' }, { Accept: null }, { Accept: 'text/html' }] as const) {
+      const response = await send(demo, '/v2/models/penguins/infer', jsonOnly, headers);
+      expect([response.status, response.headers['content-type']]).toEqual([200, 'application/json']);
+    }
   });
 });
 

@@ -225,6 +225,27 @@ describe('errors', () => {
     expect(response.json.error).toMatch(message);
   });
 
+  it.each([
+    [
+      'strings',
+      ['39.1', '18.7', '181', '3750'],
+      /input "features": data\[0\] must be a number .* for FP32, got the string "39\.1"/,
+    ],
+    [
+      'a word in nested data',
+      [[39.1, 18.7, 'big', 3750]],
+      /input "features": data\[0\]\[2\] .* for FP32, got the string "big"/,
+    ],
+    ['null', [39.1, null, 181, 3750], /data\[1\] .* for FP32, got null/],
+  ])('returns 400, not 500, for %s sent to an FP32 input, and logs no error', async (_case, data, message) => {
+    const logged = jest.spyOn(logger, 'error');
+    const response = await call(demo, 'POST', '/v2/models/penguins/infer', penguinsInput(data));
+    expect(response.status).toBe(400);
+    expect(response.json.error).toMatch(message);
+    expect(logged).not.toHaveBeenCalled();
+    logged.mockRestore();
+  });
+
   it('returns 405 with the allowed verbs for a wrong verb', async () => {
     const response = await call(demo, 'GET', '/v2/models/penguins/infer');
     expect(response.status).toBe(405);

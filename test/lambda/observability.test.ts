@@ -1,8 +1,14 @@
-import { METRICS_NAMESPACE, MODEL_DIMENSION, RuntimeMetric, SERVICE_NAME } from '../../contract/environment';
+import {
+  METRICS_NAMESPACE,
+  MODEL_DIMENSION,
+  RuntimeMetric,
+  SERVICE_NAME,
+  VERSION_DIMENSION,
+} from '../../contract/environment';
 
 // The dashboard and alarms find the runtime's metrics by namespace, name and exact dimension set: this checks the
 // embedded metric format lines the runtime prints carry exactly what contract/environment.ts promises.
-it('emits per-model timings in the contract namespace with service and model dimensions', () => {
+it('emits per-model-version metrics in the contract namespace with service, model and version dimensions', () => {
   const lines: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(chunk.toString());
@@ -12,10 +18,11 @@ it('emits per-model timings in the contract namespace with service and model dim
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   try {
     jest.isolateModules(() => {
-      const { recordModelTiming } =
+      const { recordModelTiming, recordModelMetric } =
         require('../../lambda/observability') as typeof import('../../lambda/observability');
-      recordModelTiming(RuntimeMetric.inferenceLatency, 'penguins', 1.5);
-      recordModelTiming(RuntimeMetric.modelLoadTime, 'mnist', 80);
+      recordModelTiming(RuntimeMetric.inferenceLatency, { model: 'penguins', version: '1' }, 1.5);
+      recordModelTiming(RuntimeMetric.modelLoadTime, { model: 'mnist', version: '3' }, 80);
+      recordModelMetric(RuntimeMetric.inferenceErrors, { model: 'penguins', version: '1' }, 'Count', 1);
     });
   } finally {
     process.env.POWERTOOLS_METRICS_DISABLED = previous;
@@ -26,17 +33,32 @@ it('emits per-model timings in the contract namespace with service and model dim
     expect.objectContaining({
       service: SERVICE_NAME,
       [MODEL_DIMENSION]: 'penguins',
+      [VERSION_DIMENSION]: '1',
       InferenceLatency: 1.5,
       _aws: expect.objectContaining({
         CloudWatchMetrics: [
           {
             Namespace: METRICS_NAMESPACE,
-            Dimensions: [['service', MODEL_DIMENSION]],
+            Dimensions: [['service', MODEL_DIMENSION, VERSION_DIMENSION]],
             Metrics: [{ Name: 'InferenceLatency', Unit: 'Milliseconds' }],
           },
         ],
       }),
     }),
-    expect.objectContaining({ [MODEL_DIMENSION]: 'mnist', ModelLoadTime: 80 }),
+    expect.objectContaining({ [MODEL_DIMENSION]: 'mnist', [VERSION_DIMENSION]: '3', ModelLoadTime: 80 }),
+    expect.objectContaining({
+      [MODEL_DIMENSION]: 'penguins',
+      [VERSION_DIMENSION]: '1',
+      InferenceErrors: 1,
+      _aws: expect.objectContaining({
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS_NAMESPACE,
+            Dimensions: [['service', MODEL_DIMENSION, VERSION_DIMENSION]],
+            Metrics: [{ Name: 'InferenceErrors', Unit: 'Count' }],
+          },
+        ],
+      }),
+    }),
   ]);
 });

@@ -56,14 +56,17 @@ describe('full synth with bundling', () => {
     expect(files.sort()).toEqual([...stack.onnxRuntime.files].sort());
   });
 
-  it('bundles each handler minified with a source map, leaving ONNX Runtime and the AWS SDK to the runtime', () => {
+  it('bundles each handler as a minified ES module with a source map, leaving ONNX Runtime and the AWS SDK to the runtime', () => {
     for (const fn of stack.functions) {
       const dir = stagedDir(fn.function);
-      expect(listFiles(dir).sort()).toEqual(['index.js', 'index.js.map']);
-      const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
-      expect(code).toContain('require("onnxruntime-node")');
-      expect(code).toContain('require("@aws-sdk/client-s3")');
-      expect(code).toContain('//# sourceMappingURL=index.js.map');
+      expect(listFiles(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      // ONNX Runtime comes from the layer through `require`, which honours Lambda's NODE_PATH.
+      expect(code.startsWith("import { createRequire } from 'node:module'; const require = createRequire(")).toBe(true);
+      expect(code).toMatch(/\("onnxruntime-node"\)/);
+      expect(code).not.toMatch(/from\s*"onnxruntime-node"/);
+      expect(code).toMatch(/from\s*"@aws-sdk\/client-s3"/);
+      expect(code).toContain('//# sourceMappingURL=index.mjs.map');
     }
   });
 

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -116,5 +119,17 @@ describe('InferenceMonitoring and ModelStore', () => {
     expect(() => new OnnxRuntimeLayer(freshStack(), 'Ort', { onnxRuntimeNodeDir: __dirname })).toThrow(
       'onnxRuntimeNodeDir: cannot read',
     );
+  });
+
+  it('rejects an onnxruntime-node older than 1.30, which crashed on Lambda arm64', () => {
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'onnxruntime-node-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'onnxruntime-node', version: '1.29.9' }));
+      expect(() => new OnnxRuntimeLayer(freshStack(), 'Ort', { onnxRuntimeNodeDir: dir })).toThrow(
+        /holds onnxruntime-node 1\.29\.9, older than 1\.30.*install onnxruntime-node 1\.30 or later/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,11 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  METRICS_NAMESPACE,
+  MODEL_DIMENSION,
+  RuntimeMetric,
+  SERVICE_NAME,
+  VERSION_DIMENSION,
+} from '../../contract/environment';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { buildStack, fixtureSha256, synthTemplate, testApp } from './synth';
 
@@ -293,8 +300,8 @@ describe('api', () => {
 });
 
 describe('monitoring', () => {
-  it('alarms on API 5xx rate, API p99 latency and each model’s errors and throttles, into one topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 2);
+  it('alarms on API 5xx rate, API p99 latency and each model’s errors, runtime 5xx and throttles, into one topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: '5XXError',
       Statistic: 'Average',
@@ -303,6 +310,7 @@ describe('monitoring', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99' });
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }, 2);
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' }, 2);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'InferenceErrors' }, 2);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
       OKActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
@@ -310,6 +318,45 @@ describe('monitoring', () => {
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       // Descriptions naming a log group are Fn::Join; the text around the token is what matters.
       expect(JSON.stringify(alarm.Properties.AlarmDescription)).toContain('Check first: ');
+    }
+  });
+
+  // A model that fails every request answers 500/503 from a successful invocation: only the runtime's own metric
+  // sees it. It is read for the version the live alias serves, with exactly the dimensions the runtime emits.
+  it('alarms on the runtime’s 5xx answers of the version each live alias serves', () => {
+    for (const [model, version] of [
+      ['alpha', '2'],
+      ['beta', '1'],
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: RuntimeMetric.inferenceErrors,
+        Dimensions: [
+          { Name: MODEL_DIMENSION, Value: model },
+          { Name: 'service', Value: SERVICE_NAME },
+          { Name: VERSION_DIMENSION, Value: version },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('scopes each model’s Lambda alarms to its live alias, not every version of the function', () => {
+    for (const metricName of ['Errors', 'Throttles']) {
+      const alarms = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
+      );
+      expect(alarms).toHaveLength(2);
+      for (const alarm of alarms) {
+        const dimensions = alarm.Properties.Dimensions as Array<{ Name: string; Value: unknown }>;
+        expect(dimensions.map((dimension) => dimension.Name).sort()).toEqual(['FunctionName', 'Resource']);
+        const resource = dimensions.find((dimension) => dimension.Name === 'Resource');
+        expect(JSON.stringify(resource?.Value)).toContain(':live');
+      }
     }
   });
 
@@ -340,8 +387,12 @@ describe('monitoring', () => {
       'InferenceLatency',
       'ModelLoadTime',
       'initDurationMs',
-      '\\"model\\",\\"alpha\\"',
-      '\\"service\\",\\"model-endpoint\\"',
+      'InferenceErrors',
+      // Runtime metrics of the version each live alias serves, with the exact dimensions the runtime emits.
+      '\\"model\\",\\"alpha\\",\\"service\\",\\"model-endpoint\\",\\"version\\",\\"2\\"',
+      '\\"model\\",\\"beta\\",\\"service\\",\\"model-endpoint\\",\\"version\\",\\"1\\"',
+      // Lambda graphs on the live alias: its metrics carry the Resource dimension `<function>:live`.
+      '\\"Resource\\",\\"',
     ]) {
       expect(dashboard).toContain(expected);
     }

@@ -1,9 +1,9 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { ModelRegistry } from '../../../lambda/model/model-registry';
+import { MAX_RETRY_DELAY_MS, ModelRegistry, retryDelayMs } from '../../../lambda/model/model-registry';
 import { FileModelSource, type ModelSource } from '../../../lambda/model/model-source';
 import { logger } from '../../../lambda/observability';
-import { NotFoundError } from '../../../lambda/protocol/errors';
+import { NotFoundError, ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { allDatatypesModel, writeRepository } from '../../fixtures/test-models';
 
 const PENGUINS = path.join(__dirname, '..', '..', '..', 'models', 'penguins', '1', 'model.onnx');
@@ -12,6 +12,12 @@ beforeEach(() => {
   jest.spyOn(logger, 'error').mockImplementation(() => undefined);
 });
 afterEach(() => jest.restoreAllMocks());
+
+/** A clock the test moves by hand, so backoffs are stepped through without waiting. */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let at = 0;
+  return { now: () => at, advance: (ms) => (at += ms) };
+}
 
 /** Counts reads, so a test can tell a shared load from two loads. */
 class CountingSource implements ModelSource {
@@ -60,13 +66,15 @@ it.each([
   await expect(registry.tryLoad(name, version)).rejects.toThrow(NotFoundError);
 });
 
-it('retries a failed load on the next request instead of caching the failure', async () => {
+it('retries a failed load on the first request after the backoff instead of caching the failure', async () => {
   const root = writeRepository({});
   const modelPath = path.join(root, 'penguins', '1', 'model.onnx');
-  const registry = new ModelRegistry([new FileModelSource('penguins', '1', modelPath)]);
-  await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
+  const clock = manualClock();
+  const registry = new ModelRegistry([new FileModelSource('penguins', '1', modelPath)], { now: clock.now });
+  await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
   expect(registry.allLoaded).toBe(false);
 
+  clock.advance(1000);
   mkdirSync(path.dirname(modelPath), { recursive: true });
   copyFileSync(PENGUINS, modelPath);
   expect((await registry.get('penguins')).spec.name).toBe('penguins');
@@ -86,4 +94,62 @@ it('reports every broken model from loadAll without stopping the others', async 
   ]);
   expect(await registry.tryLoad('good')).toBe(true);
   await registry.release();
+});
+
+it.each([
+  [1, 1_000],
+  [2, 2_000],
+  [3, 4_000],
+  [5, 16_000],
+  [6, MAX_RETRY_DELAY_MS],
+  [40, MAX_RETRY_DELAY_MS],
+])('waits %i consecutive failures -> %i ms before the next load attempt', (failures, delayMs) => {
+  expect(retryDelayMs(failures)).toBe(delayMs);
+});
+
+it('answers 503 with Retry-After within the backoff without reading the artifact again', async () => {
+  const clock = manualClock();
+  const source = new CountingSource('broken', '1', () => new TextEncoder().encode('not an onnx model'));
+  const registry = new ModelRegistry([source], { now: clock.now });
+  const expectations: Array<[advanceMs: number, reads: number, retryAfterSeconds: number]> = [
+    [0, 1, 1], // first failure: next attempt in 1 s
+    [999, 1, 1], // still within it: no read, 1 ms left rounds up to 1 s
+    [1, 2, 2], // backoff over: read again, failed again, next in 2 s
+    [1_000, 2, 1],
+    [1_000, 3, 4],
+    [4_000, 4, 8],
+  ];
+  for (const [advanceMs, reads, retryAfterSeconds] of expectations) {
+    clock.advance(advanceMs);
+    const failure = await registry.get('broken').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ServiceUnavailableError);
+    expect(failure).toMatchObject({ statusCode: 503, retryAfterSeconds });
+    expect(source.reads).toBe(reads);
+  }
+  // The readiness probe respects the backoff too, reporting the last failure without a read.
+  const failures = await registry.loadAll();
+  expect(failures.map(({ error }) => error.message)).toEqual([expect.stringMatching(/not a valid ONNX model/)]);
+  expect(source.reads).toBe(4);
+});
+
+it('starts the backoff from 1 s again after a successful load', async () => {
+  const clock = manualClock();
+  let broken = true;
+  const source = new CountingSource('m', '1', () =>
+    broken ? new TextEncoder().encode('not an onnx model') : readFileSync(PENGUINS),
+  );
+  const registry = new ModelRegistry([source], { now: clock.now });
+  await expect(registry.get('m')).rejects.toMatchObject({ retryAfterSeconds: 1 });
+  clock.advance(1_000);
+  await expect(registry.get('m')).rejects.toMatchObject({ retryAfterSeconds: 2 });
+  broken = false;
+  clock.advance(2_000);
+  expect((await registry.get('m')).spec.name).toBe('m');
+  // Dropping the session makes the next request load again, and this load fails afresh.
+  await registry.release();
+  broken = true;
+  await expect(registry.get('m')).rejects.toMatchObject({ retryAfterSeconds: 1 });
 });

@@ -45,8 +45,8 @@ function client(): S3Client {
   return created;
 }
 
-function source(overrides: Partial<{ key: string; sha256: string }> = {}): S3ModelSource {
-  return new S3ModelSource(client(), {
+function source(overrides: Partial<{ key: string; sha256: string }> = {}, s3 = client()): S3ModelSource {
+  return new S3ModelSource(s3, {
     name: 'penguins',
     version: '1',
     bucket: BUCKET,
@@ -97,13 +97,47 @@ it('fails with 503 for a missing object and logs where it looked', async () => {
   );
 });
 
-it('answers 503 while S3 is down and serves on the next request once it is back', async () => {
-  const registry = new ModelRegistry([source()]);
+it('answers 503 while S3 is down and serves on the first request after the backoff once it is back', async () => {
+  let now = 0;
+  const registry = new ModelRegistry([source()], { now: () => now });
   await server.close();
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
   await expect(registry.tryLoad('penguins')).resolves.toBe(false);
   await startServer(port);
+  now += 1_000;
   await expect(registry.tryLoad('penguins')).resolves.toBe(true);
   expect((await registry.get('penguins')).spec.name).toBe('penguins');
   await registry.release();
+});
+
+it('does not download an artifact with the wrong sha256 again before the backoff has passed', async () => {
+  const s3 = client();
+  let downloads = 0;
+  s3.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'GetObjectCommand') downloads += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countDownloads' },
+  );
+  let now = 0;
+  const registry = new ModelRegistry([source({ sha256: 'f'.repeat(64) }, s3)], { now: () => now });
+  await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
+  expect(downloads).toBe(1);
+  for (let request = 0; request < 5; request++) {
+    now += 100;
+    await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
+  }
+  expect(downloads).toBe(1);
+  now += 500;
+  await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 2 });
+  expect(downloads).toBe(2);
+  expect(logger.error).toHaveBeenLastCalledWith(
+    'model load failed',
+    expect.objectContaining({
+      failures: 2,
+      retryInSeconds: 2,
+      error: expect.objectContaining({ name: 'ChecksumMismatchError' }),
+    }),
+  );
 });

@@ -171,6 +171,75 @@ describe('decodeInferRequest', () => {
       );
     });
 
+    // Every datatype family against every kind of JSON value it must refuse, flat and nested: a client's wrong type is
+    // always a 400 that names the input, the datatype and what was found, never something ONNX Runtime gets to see.
+    const WRONG_KINDS: ReadonlyArray<[string, unknown, string]> = [
+      ['a word', 'abc', 'the string "abc"'],
+      ['a numeric string', '1.5', 'the string "1.5"'],
+      ['an empty string', '', 'the string ""'],
+      ['a number', 1, 'number 1'],
+      ['a boolean', true, 'boolean true'],
+      ['null', null, 'null'],
+      ['an object', { value: 1 }, 'an object'],
+      ['a nested array', [1], 'an array'],
+    ];
+    /** What each datatype accepts besides its own JSON type: these are not wrong for it. */
+    const accepts = (datatype: Datatype, value: unknown): boolean => {
+      if (datatype === 'BYTES') return typeof value === 'string';
+      if (datatype === 'BOOL') return typeof value === 'boolean';
+      return typeof value === 'number';
+    };
+    const ALL_DATATYPES: Datatype[] = [
+      'BOOL',
+      'UINT8',
+      'UINT16',
+      'UINT32',
+      'UINT64',
+      'INT8',
+      'INT16',
+      'INT32',
+      'INT64',
+      'FP16',
+      'FP32',
+      'FP64',
+      'BYTES',
+    ];
+    const wrongTypeCases = ALL_DATATYPES.flatMap((datatype) =>
+      WRONG_KINDS.filter(([, value]) => !accepts(datatype, value)).flatMap(([kind, value, found]) => [
+        [datatype, kind, 'flat', value, found] as const,
+        [datatype, kind, 'nested', value, found] as const,
+      ]),
+    );
+
+    it.each(wrongTypeCases)(
+      'rejects %s data holding %s (%s) with a 400 naming the input, datatype and value',
+      (datatype, _kind, layout, value, found) => {
+        const valid = datatype === 'BYTES' ? 'a' : datatype === 'BOOL' ? false : 0;
+        const flat = [valid, valid, valid, value];
+        const data = layout === 'flat' ? flat : [flat.slice(0, 2), flat.slice(2)];
+        const where = layout === 'flat' ? 'data[3]' : 'data[1][1]';
+        const error = thrownBy(() =>
+          decodeInferRequest(
+            { inputs: [{ name: 'x', shape: [2, 2], datatype, data }] },
+            singleInputModel(datatype, [-1, 2]),
+          ),
+        );
+        expect(error).toBeInstanceOf(BadRequestError);
+        const message = (error as Error).message;
+        expect(message).toContain(`input "x": ${where}`);
+        expect(message).toContain(
+          Array.isArray(value) ? `puts a ${datatype} value there` : `for ${datatype}, got ${found}`,
+        );
+      },
+    );
+
+    it('rejects data sent to the wrong datatype as a whole: a string tensor to an FP32 input', () => {
+      expectBadRequest(
+        () => decodeInferRequest(withFeatures({ datatype: 'BYTES', data: ['a', 'b', 'c', 'd', 'e', 'f'] }), classifier),
+        'input "features" has datatype BYTES, but the model expects FP32',
+      );
+    });
+
     it('rejects a bad element by its position in nested data', () => {
       expectBadRequest(
         () =>

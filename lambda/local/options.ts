@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+
+/** How the local server is started: the command line first, then the environment, then these defaults. */
+export interface LocalServerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly modelsDir: string;
+  /** Serve every version of each model instead of only the one a deploy would serve (the highest). */
+  readonly allVersions: boolean;
+}
+
+export const DEFAULT_PORT = 8080;
+// Loopback by default: the local twin has no authentication, so exposing it on the network is an explicit choice.
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_MODELS_DIR = 'models';
+
+export const USAGE = `Usage: npm start -- [options]
+
+Serves every model of a repository folder (<name>/<version>/model.onnx) over the Open Inference Protocol (KServe v2),
+with the same handler code and limits as the deployed API.
+
+Options:
+  --port <n>        port to listen on; 0 picks a free one       (env PORT, default ${DEFAULT_PORT})
+  --host <address>  address to listen on; 0.0.0.0 exposes the   (env HOST, default ${DEFAULT_HOST})
+                    server, which has no authentication, to your network
+  --models <dir>    model repository folder                     (env MODELS_DIR, default ${DEFAULT_MODELS_DIR})
+  --all-versions    serve every version of each model; by default only the highest, as a deploy does
+  -h, --help        print this help and exit
+`;
+
+/** The command line asked for the usage text instead of a server. */
+export class HelpRequested {}
+
+/** Throws an Error naming the bad option or value, for the caller to print with the usage. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): LocalServerOptions | HelpRequested {
+  const { values, positionals } = parseCommandLine(argv);
+  if (values.help) return new HelpRequested();
+  if (positionals.length > 0) {
+    throw new Error(
+      `unexpected argument "${positionals[0]}"; options start with --, such as --models ${positionals[0]}`,
+    );
+  }
+  // An empty variable counts as unset, as in a shell's ${PORT:-8080}.
+  const portText = values.port ?? (env.PORT || String(DEFAULT_PORT));
+  const port = Number(portText);
+  if (portText.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port (or PORT) must be an integer from 0 to 65535, got "${portText}"`);
+  }
+  return {
+    port,
+    host: values.host ?? (env.HOST || DEFAULT_HOST),
+    modelsDir: values.models ?? (env.MODELS_DIR || DEFAULT_MODELS_DIR),
+    allVersions: values['all-versions'],
+  };
+}
+
+function parseCommandLine(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        models: { type: 'string' },
+        'all-versions': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    // Node's own message for an unknown option suggests passing it as a positional argument, which is no help here.
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+    throw new Error(unknown === null ? (error as Error).message : `unknown option ${unknown[1]}`);
+  }
+}

@@ -1,0 +1,41 @@
+import { HelpRequested, parseOptions, USAGE } from '../../../lambda/local/options';
+
+describe('local server options', () => {
+  it('defaults to port 8080 on loopback, the models folder and the highest version only', () => {
+    expect(parseOptions([], {})).toEqual({ port: 8080, host: '127.0.0.1', modelsDir: 'models', allVersions: false });
+  });
+
+  it('reads PORT, HOST and MODELS_DIR, and lets the command line win over them', () => {
+    const env = { PORT: '9000', HOST: '0.0.0.0', MODELS_DIR: 'elsewhere' };
+    expect(parseOptions([], env)).toEqual({ port: 9000, host: '0.0.0.0', modelsDir: 'elsewhere', allVersions: false });
+    expect(parseOptions(['--port', '0', '--host', '::1', '--models', 'm', '--all-versions'], env)).toEqual({
+      port: 0,
+      host: '::1',
+      modelsDir: 'm',
+      allVersions: true,
+    });
+  });
+
+  it.each([['--help'], ['-h'], ['--port', '1', '--help']])('asks for the usage with %s', (...argv) => {
+    expect(parseOptions(argv, {})).toBeInstanceOf(HelpRequested);
+  });
+
+  it('documents every option and variable with its default in the usage', () => {
+    for (const text of ['--port', 'PORT', '8080', '--host', 'HOST', '127.0.0.1', '--models', 'MODELS_DIR']) {
+      expect(USAGE).toContain(text);
+    }
+    expect(USAGE).toContain('--all-versions');
+  });
+
+  it.each<[string[], NodeJS.ProcessEnv, RegExp]>([
+    [['--bogus'], {}, /^unknown option --bogus$/],
+    [['-x'], {}, /^unknown option -x$/],
+    [['models2'], {}, /unexpected argument "models2".*--models models2/],
+    [['--port'], {}, /--port/],
+    [['--port', 'http'], {}, /--port \(or PORT\) must be an integer from 0 to 65535, got "http"/],
+    [[], { PORT: '70000' }, /got "70000"/],
+    [['--port', ' '], {}, /got " "/],
+  ])('rejects %j with a message naming the problem', (argv, env, message) => {
+    expect(() => parseOptions(argv, env)).toThrow(message);
+  });
+});
