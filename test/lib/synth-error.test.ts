@@ -25,6 +25,12 @@ describe('synth errors', () => {
     );
   });
 
+  it("shows the message of the app's own checks alone", () => {
+    const message =
+      'cannot deploy 1 model file(s):\n  models/bad/1/model.onnx: model bad version 1 is not a valid ONNX model';
+    expect(synthErrorMessage(new Error(message), {})).toBe(`model-endpoint: ${message}`);
+  });
+
   it('shows a construct validation error with the construct it came from and how to get the trace', () => {
     const error = thrownBy(() => new Stack(new App(), 'Endpoint', { stackName: 'bad_name' }));
     expect(synthErrorMessage(error, {})).toBe(
