@@ -1,37 +1,32 @@
-#!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type DeploymentConfig, rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
+import { rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
 import { checkModelsToDeploy } from '../lib/model-check';
 import { ModelEndpointStack } from '../lib/model-endpoint-stack';
+import { synthErrorMessage } from '../lib/synth-error';
 
 const app = new App();
 
-let config: DeploymentConfig;
-try {
+async function synth(): Promise<void> {
   // Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
-  config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
-} catch (error) {
-  // A configuration mistake is the user's to fix: print the message alone, not a stack trace into lib/.
-  console.error(`model-endpoint configuration: ${(error as Error).message}`);
-  process.exit(1);
+  const config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
+  // Each model is opened with ONNX Runtime first: one that cannot serve fails synth here, not with a 503 on every
+  // call after the deploy.
+  await checkModelsToDeploy(config.models);
+  new ModelEndpointStack(app, config.stackName, {
+    description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
+    config,
+    // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no
+    // credentials, and nothing in the stack needs a lookup.
+  });
+  // Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Synthesized here rather than on exit, so that errors raised during synthesis reach the handler below too.
+  app.synth();
 }
 
-// Each model is opened with ONNX Runtime first: one that cannot serve fails synth here, not with a 503 on every call
-// after the deploy. The app synthesizes when the process is about to exit, so building the stack in `then` is enough.
-checkModelsToDeploy(config.models).then(
-  () => {
-    new ModelEndpointStack(app, 'ModelEndpoint', {
-      description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
-      config,
-      // Environment-agnostic on purpose: the same template deploys to any account and region, synth needs no
-      // credentials, and nothing in the stack needs a lookup.
-    });
-    // Every synth runs the AWS Solutions checks; an unacknowledged finding fails it.
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  },
-  (error: Error) => {
-    console.error(`model-endpoint: ${error.message}`);
-    process.exit(1);
-  },
-);
+synth().catch((error: unknown) => {
+  // A mistake the user can fix is shown as its message alone; a bug, or a run with --debug, keeps its trace.
+  console.error(synthErrorMessage(error) ?? error);
+  process.exit(1);
+});

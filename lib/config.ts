@@ -7,6 +7,11 @@ import {
   scanModelRepository,
 } from '../contract/model-repository';
 
+/** A setting the user must fix; bin/ prints its message alone, without a stack trace into lib/. */
+export class ConfigurationError extends Error {
+  public override readonly name = 'ConfigurationError';
+}
+
 /** How callers authenticate to the API. */
 export type AuthMode = 'apiKey' | 'iam' | 'cognito';
 export const AUTH_MODES: readonly AuthMode[] = ['apiKey', 'iam', 'cognito'];
@@ -35,6 +40,10 @@ export interface ModelDeployment extends ModelSettings {
 
 /** The whole deployment, typed and validated; bin/ builds it from CDK context, the stack consumes it. */
 export interface DeploymentConfig {
+  /** Set apart one deployment from others in the same account and region. @default - none */
+  readonly stage?: string;
+  /** `ModelEndpoint`, or `ModelEndpoint-<stage>` with a stage. */
+  readonly stackName: string;
   readonly modelsDir: string;
   readonly models: readonly ModelDeployment[];
   readonly auth: AuthMode;
@@ -51,6 +60,8 @@ export interface DeploymentConfig {
 
 /** Defaults of every setting, in one place so the README table and the code cannot drift apart unnoticed. */
 export const CONFIG_DEFAULTS = {
+  // Without a stage the stack keeps the name of every earlier deploy, so upgrading never creates a second stack.
+  stackName: 'ModelEndpoint',
   modelsDir: 'models',
   auth: 'apiKey',
   // Steady-state requests per second for the whole stage; a 1,769 MiB function answers a small model in a few ms,
@@ -64,6 +75,7 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 const SETTING_NAMES = [
+  'stage',
   'modelsDir',
   'models',
   'auth',
@@ -81,15 +93,24 @@ type SettingName = (typeof SETTING_NAMES)[number];
 export type RawConfig = Partial<Record<SettingName, unknown>>;
 
 /**
+ * Keys the CDK CLI itself writes to cdk.context.json that have neither `:` nor `@`: `cdk acknowledge <issue>`
+ * writes `acknowledged-issue-numbers`, `cdk cli-telemetry --enable/--disable` writes `cli-telemetry`.
+ */
+const CDK_CLI_CONTEXT_KEYS: readonly string[] = ['acknowledged-issue-numbers', 'cli-telemetry'];
+
+/**
  * Picks the settings out of the whole CDK context. Keys with `:` or a leading `@` belong to CDK (feature flags,
- * `aws:cdk:*`); any other key must be a setting, so that a typo such as `alarmEmial` fails instead of being ignored.
+ * `aws:cdk:*`, lookups), and so do the CLI's own keys; any other key must be a setting, so that a typo such as
+ * `alarmEmial` fails instead of being ignored.
  */
 export function rawConfigFromContext(context: Readonly<Record<string, unknown>>): RawConfig {
   const raw: Partial<Record<SettingName, unknown>> = {};
   for (const [key, value] of Object.entries(context)) {
-    if (key.startsWith('@') || key.includes(':')) continue;
+    if (key.startsWith('@') || key.includes(':') || CDK_CLI_CONTEXT_KEYS.includes(key)) continue;
     if (!isSettingName(key)) {
-      throw new Error(`"${key}" is not a setting: use one of ${SETTING_NAMES.join(', ')} (check the spelling)`);
+      throw new ConfigurationError(
+        `"${key}" is not a setting: use one of ${SETTING_NAMES.join(', ')} (check the spelling)`,
+      );
     }
     if (value !== undefined) raw[key] = value;
   }
@@ -112,26 +133,43 @@ const VALID_RETENTION_DAYS = Object.values(RetentionDays).filter((value): value 
   return typeof value === 'number' && value > 0;
 });
 
+// The stage ends a CloudFormation stack name (letters, digits, "-"); 64 keeps names derived from the stack name
+// within their limits, such as the alarm topic's 100-character display name.
+const STAGE_MAX_LENGTH = 64;
+const STAGE_PATTERN = new RegExp(`^[A-Za-z0-9-]{1,${STAGE_MAX_LENGTH}}$`);
+
 // Deliberately loose: SNS sends a confirmation mail anyway; this only catches a missing or swapped value.
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /**
  * Turns raw context values into a validated DeploymentConfig. `baseDir` resolves a relative `modelsDir` (the CDK app
- * folder). Throws an Error naming the setting, the value received and the fix.
+ * folder). Throws a ConfigurationError naming the setting, the value received and the fix.
  */
 export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): DeploymentConfig {
+  const stage = readString(raw, 'stage');
+  if (stage !== undefined && !STAGE_PATTERN.test(stage)) {
+    throw new ConfigurationError(
+      `stage ("${stage}") cannot be part of a CloudFormation stack name: use up to ${STAGE_MAX_LENGTH} letters, digits and "-", e.g. staging or team-a`,
+    );
+  }
+  const stackName = stage === undefined ? CONFIG_DEFAULTS.stackName : `${CONFIG_DEFAULTS.stackName}-${stage}`;
   const modelsDir = path.resolve(baseDir, readString(raw, 'modelsDir') ?? CONFIG_DEFAULTS.modelsDir);
   const auth = readString(raw, 'auth') ?? CONFIG_DEFAULTS.auth;
   if (!isAuthMode(auth)) {
-    throw new Error(`auth ("${auth}") is not a known auth mode: use one of ${AUTH_MODES.join(', ')}`);
+    throw new ConfigurationError(`auth ("${auth}") is not a known auth mode: use one of ${AUTH_MODES.join(', ')}`);
   }
   const throttlingRateLimit = readNumber(raw, 'throttlingRateLimit', { min: 1 }) ?? CONFIG_DEFAULTS.throttlingRateLimit;
   const throttlingBurstLimit =
     readNumber(raw, 'throttlingBurstLimit', { min: 1, integer: true }) ?? CONFIG_DEFAULTS.throttlingBurstLimit;
   const quotaRequestsPerDay = readNumber(raw, 'quotaRequestsPerDay', { min: 1, integer: true });
+  if (quotaRequestsPerDay !== undefined && auth !== 'apiKey') {
+    throw new ConfigurationError(
+      `quotaRequestsPerDay (${quotaRequestsPerDay}) applies to API keys only (a quota belongs to a key's usage plan), but auth is "${auth}": remove quotaRequestsPerDay or set auth to apiKey`,
+    );
+  }
   const alarmEmail = readString(raw, 'alarmEmail');
   if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
-    throw new Error(
+    throw new ConfigurationError(
       `alarmEmail ("${alarmEmail}") is not an email address: set it to e.g. team@example.com or remove it`,
     );
   }
@@ -141,12 +179,14 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
     CONFIG_DEFAULTS.wafRequestsPer5MinutesPerIp;
   const logRetentionDays = readNumber(raw, 'logRetentionDays', { integer: true }) ?? CONFIG_DEFAULTS.logRetentionDays;
   if (!isRetentionDays(logRetentionDays)) {
-    throw new Error(
+    throw new ConfigurationError(
       `logRetentionDays (${logRetentionDays}) is not a retention CloudWatch Logs accepts: use one of ${VALID_RETENTION_DAYS.join(', ')}`,
     );
   }
   const repository = scanRepository(modelsDir);
   return {
+    ...(stage === undefined ? {} : { stage }),
+    stackName,
     modelsDir,
     models: resolveModels(modelsDir, repository, raw.models),
     auth,
@@ -178,7 +218,7 @@ function resolveModels(
     const found = repository.find((model) => model.name === name);
     if (found === undefined) {
       const available = repository.map((model) => model.name).join(', ') || 'none';
-      throw new Error(
+      throw new ConfigurationError(
         `models.${name} names a model that is not in ${modelsDir} (found: ${available}): add ${name}/<version>/model.onnx there or remove the entry`,
       );
     }
@@ -186,14 +226,14 @@ function resolveModels(
     const version = modelSettings.version ?? highest?.version;
     const files = found.versions.find((candidate) => candidate.version === version);
     if (files === undefined || version === undefined) {
-      throw new Error(
+      throw new ConfigurationError(
         `models.${name}.version ("${version}") has no model file in ${path.join(modelsDir, name)} (versions: ${found.versions.map((v) => v.version).join(', ')}): pick one of those versions or add ${name}/${version}/model.onnx`,
       );
     }
     models.push({ ...modelSettings, name, version, modelPath: files.modelPath });
   }
   if (models.length === 0) {
-    throw new Error(
+    throw new ConfigurationError(
       `no model to deploy in ${modelsDir}: add <name>/<version>/model.onnx there, or point modelsDir at your model repository`,
     );
   }
@@ -204,7 +244,7 @@ function scanRepository(modelsDir: string): ModelRepository {
   try {
     return scanModelRepository(modelsDir);
   } catch (error) {
-    throw new Error(`modelsDir (${modelsDir}): ${(error as Error).message}`);
+    throw new ConfigurationError(`modelsDir (${modelsDir}): ${(error as Error).message}`);
   }
 }
 
@@ -215,20 +255,22 @@ function parseModelsSetting(value: unknown): Record<string, ModelSettings> | und
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw new Error(
+      throw new ConfigurationError(
         `models (${value}) is not valid JSON: pass an object such as '{"penguins": {"version": "1"}}' or remove the setting`,
       );
     }
   }
   if (!isRecord(parsed)) {
-    throw new Error(
+    throw new ConfigurationError(
       `models (${JSON.stringify(parsed)}) must be an object keyed by model name, e.g. {"penguins": {"memorySizeMiB": 2048}}`,
     );
   }
   const result: Record<string, ModelSettings> = {};
   for (const [name, entry] of Object.entries(parsed)) {
     if (!MODEL_NAME_PATTERN.test(name)) {
-      throw new Error(`models.${name} is not a valid model name: use lowercase letters, digits, "-" and "_"`);
+      throw new ConfigurationError(
+        `models.${name} is not a valid model name: use lowercase letters, digits, "-" and "_"`,
+      );
     }
     result[name] = parseModelSettings(name, entry);
   }
@@ -237,24 +279,30 @@ function parseModelsSetting(value: unknown): Record<string, ModelSettings> | und
 
 function parseModelSettings(name: string, entry: unknown): ModelSettings {
   if (!isRecord(entry)) {
-    throw new Error(`models.${name} (${JSON.stringify(entry)}) must be an object: use {} for the defaults`);
+    throw new ConfigurationError(
+      `models.${name} (${JSON.stringify(entry)}) must be an object: use {} for the defaults`,
+    );
   }
   for (const key of Object.keys(entry)) {
     if (!(MODEL_SETTING_NAMES as readonly string[]).includes(key)) {
-      throw new Error(`models.${name}.${key} is not a model setting: use ${MODEL_SETTING_NAMES.join(', ')}`);
+      throw new ConfigurationError(
+        `models.${name}.${key} is not a model setting: use ${MODEL_SETTING_NAMES.join(', ')}`,
+      );
     }
   }
   const prefix = `models.${name}`;
   const version = entry.version === undefined ? undefined : String(entry.version);
   if (version !== undefined && !MODEL_VERSION_PATTERN.test(version)) {
-    throw new Error(`${prefix}.version ("${version}") is not a positive integer: use a version folder name like "1"`);
+    throw new ConfigurationError(
+      `${prefix}.version ("${version}") is not a positive integer: use a version folder name like "1"`,
+    );
   }
   const memorySizeMiB = readNumber(entry, 'memorySizeMiB', { min: 128, max: 10_240, integer: true }, prefix);
   const minProvisionedConcurrency = readNumber(entry, 'minProvisionedConcurrency', { min: 1, integer: true }, prefix);
   const maxProvisionedConcurrency = readNumber(entry, 'maxProvisionedConcurrency', { min: 1, integer: true }, prefix);
   const reservedConcurrency = readNumber(entry, 'reservedConcurrency', { min: 1, integer: true }, prefix);
   if (maxProvisionedConcurrency !== undefined && minProvisionedConcurrency === undefined) {
-    throw new Error(
+    throw new ConfigurationError(
       `${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}) needs ${prefix}.minProvisionedConcurrency: set the minimum to keep warm, e.g. 1`,
     );
   }
@@ -263,7 +311,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
     maxProvisionedConcurrency !== undefined &&
     minProvisionedConcurrency > maxProvisionedConcurrency
   ) {
-    throw new Error(
+    throw new ConfigurationError(
       `${prefix}.minProvisionedConcurrency (${minProvisionedConcurrency}) must not exceed ${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}): lower the minimum or raise the maximum`,
     );
   }
@@ -273,7 +321,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
     provisionedCeiling !== undefined &&
     provisionedCeiling > reservedConcurrency
   ) {
-    throw new Error(
+    throw new ConfigurationError(
       `${prefix}.reservedConcurrency (${reservedConcurrency}) is below the provisioned concurrency (${provisionedCeiling}): Lambda cannot provision more than it reserves, raise reservedConcurrency`,
     );
   }
@@ -304,16 +352,18 @@ function readNumber(
   // `-c key=5` arrives as the string "5"; cdk.json gives a number.
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isFinite(number)) {
-    throw new Error(`${name} (${JSON.stringify(value)}) is not a number: set it to a number, e.g. ${rule.min ?? 1}`);
+    throw new ConfigurationError(
+      `${name} (${JSON.stringify(value)}) is not a number: set it to a number, e.g. ${rule.min ?? 1}`,
+    );
   }
   if (rule.integer === true && !Number.isInteger(number)) {
-    throw new Error(`${name} (${number}) must be a whole number: round it`);
+    throw new ConfigurationError(`${name} (${number}) must be a whole number: round it`);
   }
   if (rule.min !== undefined && number < rule.min) {
-    throw new Error(`${name} (${number}) must be at least ${rule.min}: raise it`);
+    throw new ConfigurationError(`${name} (${number}) must be at least ${rule.min}: raise it`);
   }
   if (rule.max !== undefined && number > rule.max) {
-    throw new Error(`${name} (${number}) must be at most ${rule.max}: lower it`);
+    throw new ConfigurationError(`${name} (${number}) must be at most ${rule.max}: lower it`);
   }
   return number;
 }
@@ -322,7 +372,9 @@ function readString(raw: RawConfig, key: SettingName): string | undefined {
   const value = raw[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new Error(`${key} (${JSON.stringify(value)}) must be a non-empty string: set a value or remove the setting`);
+    throw new ConfigurationError(
+      `${key} (${JSON.stringify(value)}) must be a non-empty string: set a value or remove the setting`,
+    );
   }
   return value;
 }
@@ -332,7 +384,7 @@ function readBoolean(raw: RawConfig, key: SettingName): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
-  throw new Error(`${key} (${JSON.stringify(value)}) must be true or false`);
+  throw new ConfigurationError(`${key} (${JSON.stringify(value)}) must be true or false`);
 }
 
 function isAuthMode(value: string): value is AuthMode {

@@ -1,4 +1,4 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -78,7 +78,8 @@ export class InferenceMonitoring extends Construct {
       key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
       this.alarmTopicKey = key;
       this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-        displayName: 'Model endpoint alarms',
+        // The sender name of every alarm mail: with the stack name, staging and production mails tell apart.
+        displayName: `${Stack.of(this).stackName} alarms`,
         masterKey: key,
         enforceSSL: true,
       });
@@ -187,7 +188,7 @@ export class InferenceMonitoring extends Construct {
     });
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
-        markdown: `# Inference API\nRequests, errors and latency of every route; one row per model below.`,
+        markdown: `# ${Stack.of(this).stackName}: inference API\nRequests, errors and latency of every route; one row per model below.`,
         width: 24,
         height: 1,
       }),

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type RawConfig, rawConfigFromContext, resolveDeploymentConfig } from '../../lib/config';
+import { ConfigurationError, type RawConfig, rawConfigFromContext, resolveDeploymentConfig } from '../../lib/config';
 import { FIXTURE_REPOSITORY } from './synth';
 
 const resolve = (raw: RawConfig) => resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
@@ -23,6 +27,13 @@ describe('deployment config', () => {
     });
     expect(config.alarmEmail).toBeUndefined();
     expect(config.quotaRequestsPerDay).toBeUndefined();
+    expect(config.stage).toBeUndefined();
+    expect(config.stackName).toBe('ModelEndpoint');
+  });
+
+  it('names the stack after the stage, so stages can share an account and region', () => {
+    expect(resolve({ stage: 'staging' })).toMatchObject({ stage: 'staging', stackName: 'ModelEndpoint-staging' });
+    expect(resolve({ stage: 'team-a-2' }).stackName).toBe('ModelEndpoint-team-a-2');
   });
 
   it('resolves a relative modelsDir against the app folder', () => {
@@ -56,7 +67,7 @@ describe('deployment config', () => {
       logRetentionDays: '90',
       quotaRequestsPerDay: '10000',
       alarmEmail: 'team@example.com',
-      auth: 'iam',
+      auth: 'apiKey',
     });
     expect(config).toMatchObject({
       waf: false,
@@ -64,7 +75,7 @@ describe('deployment config', () => {
       logRetentionDays: RetentionDays.THREE_MONTHS,
       quotaRequestsPerDay: 10000,
       alarmEmail: 'team@example.com',
-      auth: 'iam',
+      auth: 'apiKey',
     });
     expect(config.models.map((model) => [model.name, model.reservedConcurrency])).toEqual([['beta', 5]]);
   });
@@ -124,12 +135,30 @@ describe('deployment config', () => {
       'wafRequestsPer5MinutesPerIp (5) must be at least 10',
     ],
     [
+      'a quota with IAM auth',
+      { quotaRequestsPerDay: '1000', auth: 'iam' },
+      'quotaRequestsPerDay (1000) applies to API keys only (a quota belongs to a key\'s usage plan), but auth is "iam": remove quotaRequestsPerDay or set auth to apiKey',
+    ],
+    [
+      'a quota with Cognito auth',
+      { quotaRequestsPerDay: 50, auth: 'cognito' },
+      'quotaRequestsPerDay (50) applies to API keys only',
+    ],
+    [
+      'a stage a stack name cannot hold',
+      { stage: 'team_a' },
+      'stage ("team_a") cannot be part of a CloudFormation stack name: use up to 64 letters, digits and "-"',
+    ],
+    ['a stage longer than 64 characters', { stage: 's'.repeat(65) }, 'cannot be part of a CloudFormation stack name'],
+    ['an empty stage', { stage: '' }, 'stage ("") must be a non-empty string'],
+    [
       'a missing model folder',
       { modelsDir: '/nonexistent/models' },
       'cannot read the model repository /nonexistent/models',
     ],
   ])('rejects %s', (_what, raw, message) => {
     expect(() => resolve(raw)).toThrow(message);
+    expect(() => resolve(raw)).toThrow(ConfigurationError);
   });
 
   it('reads the settings from the context and leaves CDK keys alone', () => {
@@ -145,7 +174,31 @@ describe('deployment config', () => {
 
   it('rejects a misspelt setting instead of ignoring it', () => {
     expect(() => rawConfigFromContext({ alarmEmial: 'team@example.com' })).toThrow(
-      '"alarmEmial" is not a setting: use one of modelsDir, models, auth',
+      '"alarmEmial" is not a setting: use one of stage, modelsDir, models, auth',
     );
+  });
+
+  it('leaves the keys that `cdk acknowledge` and `cdk cli-telemetry` write to cdk.context.json alone', async () => {
+    // The real CLI of this project, in a scratch app folder: whatever keys it writes must not fail the synth.
+    const appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-context-'));
+    try {
+      fs.writeFileSync(path.join(appDir, 'cdk.json'), JSON.stringify({ app: 'node -e 0' }));
+      const cdk = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'cdk');
+      const run = promisify(execFile);
+      await run(cdk, ['acknowledge', '34892', '--no-notices'], { cwd: appDir });
+      await run(cdk, ['cli-telemetry', '--disable', '--no-notices'], { cwd: appDir });
+      const written = JSON.parse(fs.readFileSync(path.join(appDir, 'cdk.context.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      expect(Object.keys(written).sort()).toEqual(['acknowledged-issue-numbers', 'cli-telemetry']);
+      expect(rawConfigFromContext({ ...written, auth: 'iam' })).toEqual({ auth: 'iam' });
+    } finally {
+      fs.rmSync(appDir, { recursive: true, force: true });
+    }
+  });
+
+  it('still rejects a misspelt CDK key', () => {
+    expect(() => rawConfigFromContext({ 'cli-telemtry': false })).toThrow('"cli-telemtry" is not a setting');
   });
 });

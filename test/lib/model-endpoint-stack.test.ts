@@ -1,4 +1,4 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   METRICS_NAMESPACE,
   MODEL_DIMENSION,
@@ -7,7 +7,7 @@ import {
   VERSION_DIMENSION,
 } from '../../contract/environment';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
-import { fixtureSha256, synthTemplate } from './synth';
+import { buildStack, fixtureSha256, synthTemplate, testApp } from './synth';
 
 // Synthesized once for the whole file; each option below gets its own single synth.
 let stack: ModelEndpointStack;
@@ -158,11 +158,11 @@ describe('api', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
       // Unique per stack, since API Gateway metrics (and so the alarms) are keyed by the API name.
-      Name: 'TestModelEndpoint-Api',
+      Name: 'ModelEndpoint-Api',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: '5XXError',
-      Dimensions: [{ Name: 'ApiName', Value: 'TestModelEndpoint-Api' }],
+      Dimensions: [{ Name: 'ApiName', Value: 'ModelEndpoint-Api' }],
     });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
@@ -411,5 +411,62 @@ describe('outputs', () => {
     );
     expect(JSON.stringify(outputs.ApiKeyValueCommand)).toContain('aws apigateway get-api-key --api-key ');
     expect(JSON.stringify(outputs.DashboardUrl)).toContain('#dashboards:name=');
+  });
+});
+
+describe('stages', () => {
+  // Properties that name a resource across the account and region (or, for DisplayName, the sender of alarm mails).
+  // Names scoped to a parent, such as the `live` alias of each function or a role's inline policy, may repeat.
+  const ACCOUNT_WIDE_NAMES = [
+    'Name',
+    'DisplayName',
+    'BucketName',
+    'FunctionName',
+    'LayerName',
+    'LogGroupName',
+    'TopicName',
+    'DashboardName',
+    'AlarmName',
+    'RoleName',
+    'ManagedPolicyName',
+    'UsagePlanName',
+    'UserPoolName',
+  ];
+  const SCOPED_TYPES = ['AWS::Lambda::Alias', 'AWS::ApiGateway::Authorizer'];
+
+  function accountWideNames(template: Template): string[] {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties?: object }>;
+    return Object.values(resources).flatMap(({ Type, Properties }) =>
+      SCOPED_TYPES.includes(Type)
+        ? []
+        : Object.entries(Properties ?? {})
+            // A literal: a Ref or GetAtt points at a name CloudFormation generates, unique by construction.
+            .filter(([key, value]) => ACCOUNT_WIDE_NAMES.includes(key) && typeof value === 'string')
+            .map(([key, value]) => `${Type} ${key} ${JSON.stringify(value)}`),
+    );
+  }
+
+  it('synthesizes two stages in one app, side by side, with no name or export in common', () => {
+    const app = testApp();
+    const staging = buildStack({ stage: 'staging', auth: 'cognito' }, { app }).stack;
+    const production = buildStack(
+      { stage: 'production', auth: 'cognito', alarmEmail: 'ml@example.com' },
+      { app },
+    ).stack;
+    expect(app.synth().stacks.map((artifact) => artifact.stackName)).toEqual(
+      expect.arrayContaining(['ModelEndpoint-staging', 'ModelEndpoint-production']),
+    );
+    const [stagingTemplate, productionTemplate] = [Template.fromStack(staging), Template.fromStack(production)];
+    const stagingNames = accountWideNames(stagingTemplate);
+    expect(stagingNames).toEqual(
+      expect.arrayContaining([
+        'AWS::ApiGateway::RestApi Name "ModelEndpoint-staging-Api"',
+        'AWS::SNS::Topic DisplayName "ModelEndpoint-staging alarms"',
+      ]),
+    );
+    expect(accountWideNames(productionTemplate).filter((name) => stagingNames.includes(name))).toEqual([]);
+    for (const template of [stagingTemplate, productionTemplate]) {
+      expect(Object.values(template.findOutputs('*')).filter((output) => 'Export' in output)).toEqual([]);
+    }
   });
 });

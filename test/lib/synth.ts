@@ -27,17 +27,24 @@ export interface SynthOptions {
   readonly bundling?: boolean;
   /** Register the cdk-nag AwsSolutions plugin as bin/ does. */
   readonly nag?: boolean;
+  /** Add the stack to this app, e.g. to put two stages side by side. @default - a new test app */
+  readonly app?: App;
 }
 
-/** Builds the stack from raw context values against the fixture repository, the way bin/ does. */
-export function buildStack(raw: RawConfig = {}, options: SynthOptions = {}): { app: App; stack: ModelEndpointStack } {
-  const app = new App({
+/** An app with the context of cdk.json, as `cdk synth` gives bin/. */
+export function testApp(options: Pick<SynthOptions, 'bundling'> = {}): App {
+  return new App({
     context: { ...CDK_JSON_CONTEXT, ...(options.bundling === true ? {} : { 'aws:cdk:bundling-stacks': [] }) },
     // The built-in CloudFormation schema validation doubles synth time and is covered by `cdk synth`.
     builtinCloudFormationValidation: false,
   });
+}
+
+/** Builds the stack from raw context values against the fixture repository, the way bin/ does. */
+export function buildStack(raw: RawConfig = {}, options: SynthOptions = {}): { app: App; stack: ModelEndpointStack } {
+  const app = options.app ?? testApp(options);
   const config = resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
-  const stack = new ModelEndpointStack(app, 'TestModelEndpoint', { config });
+  const stack = new ModelEndpointStack(app, config.stackName, { config });
   if (options.nag === true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }
