@@ -47,3 +47,12 @@ export const VERSION_DIMENSION = 'version';
  * dashboard must use the same value to find them.
  */
 export const SERVICE_NAME = 'model-endpoint';
+
+/**
+ * The service name of one deployment: `model-endpoint`, or `model-endpoint-<stage>`. Two stages in one account and
+ * region write to the same namespace, so without it a model of the same name in both would share metric series,
+ * dashboard rows and alarms. The infrastructure sets it as POWERTOOLS_SERVICE_NAME; the runtime reads it from there.
+ */
+export function serviceNameForStage(stage?: string): string {
+  return stage === undefined ? SERVICE_NAME : `${SERVICE_NAME}-${stage}`;
+}

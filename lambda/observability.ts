@@ -9,9 +9,15 @@ import {
   VERSION_DIMENSION,
 } from '../contract/environment';
 
+/**
+ * The deployment's service name (see serviceNameForStage), set by the stack; the default elsewhere. It is the `service`
+ * dimension of every metric, so the dashboard and alarms of one stage never read another stage's series.
+ */
+const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME;
+
 /** One Logger, Metrics and Tracer for the whole runtime, so every log line and metric carries the same service. */
-export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+export const logger = new Logger({ serviceName: SERVICE });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
 /**
  * X-Ray tracing only exists in Lambda. Elsewhere the tracer is not even loaded: the X-Ray SDK behind it takes
  * 65 ms to import and installs async hooks that tax every promise, and it would record nothing anyway.
@@ -22,7 +28,7 @@ export const tracer: Tracer | undefined =
   process.env.AWS_LAMBDA_FUNCTION_NAME === undefined
     ? undefined
     : new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer({
-        serviceName: SERVICE_NAME,
+        serviceName: SERVICE,
         captureHTTPsRequests: false,
       });
 
@@ -53,7 +59,7 @@ export function recordModelMetric(
   if (perModel === undefined) {
     perModel = new Metrics({
       namespace: METRICS_NAMESPACE,
-      serviceName: SERVICE_NAME,
+      serviceName: SERVICE,
       defaultDimensions: { [MODEL_DIMENSION]: model, [VERSION_DIMENSION]: version },
       singleMetric: true,
     });

@@ -1,5 +1,6 @@
 import { Annotations, Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { serviceNameForStage } from '../contract/environment';
 import { acknowledgeFindings } from './compliance';
 import type { DeploymentConfig } from './config';
 import { InferenceApi } from './constructs/inference-api';
@@ -25,6 +26,8 @@ export class ModelEndpointStack extends Stack {
   constructor(scope: Construct, id: string, props: ModelEndpointStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Each stage its own service name: the `service` dimension keeps stages apart in one account and region.
+    const serviceName = serviceNameForStage(config.stage);
     // A stack annotation, not a console line: the CLI prints it after synth, `--strict` turns it into a failure, and
     // it stays in the cloud assembly for CI to read.
     for (const warning of config.warnings) {
@@ -44,6 +47,7 @@ export class ModelEndpointStack extends Stack {
       const fn = new InferenceFunction(models, model.name, {
         modelName: model.name,
         modelVersion: model.version,
+        serviceName,
         modelBucket: this.modelStore.bucket,
         modelKey: artifact.key,
         modelSha256: artifact.sha256,
@@ -79,6 +83,7 @@ export class ModelEndpointStack extends Stack {
 
     this.monitoring = new InferenceMonitoring(this, 'Monitoring', {
       api: this.api.api,
+      serviceName,
       models: this.functions.map((fn) => ({
         modelName: fn.modelName,
         modelVersion: fn.modelVersion,

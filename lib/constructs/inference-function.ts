@@ -57,6 +57,12 @@ export interface InferenceFunctionProps {
   readonly reservedConcurrency?: number;
   /** Retention of the function's log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The runtime's service name: its logs' `service` and its metrics' `service` dimension. Give each deployment that
+   * shares an account and region its own (serviceNameForStage) and the same one to InferenceMonitoring.
+   * @default 'model-endpoint'
+   */
+  readonly serviceName?: string;
   /** Architecture; must match the layers' binaries. @default lambda.Architecture.ARM_64 */
   readonly architecture?: lambda.Architecture;
 }
@@ -132,7 +138,7 @@ export class InferenceFunction extends Construct {
         [ModelEnvironment.bucket]: props.modelBucket.bucketName,
         [ModelEnvironment.key]: props.modelKey,
         [ModelEnvironment.sha256]: props.modelSha256,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_SERVICE_NAME: props.serviceName ?? SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Maps minified stack traces back to lambda/*.ts lines; costs time only when an Error's stack is read.
         NODE_OPTIONS: '--enable-source-maps',

@@ -45,6 +45,8 @@ export interface InferenceMonitoringProps {
   readonly serverErrorRateThreshold?: number;
   /** API p99 latency (ms) that raises the alarm when sustained for 15 minutes. @default 3000 */
   readonly latencyP99ThresholdMs?: number;
+  /** Service name the models' functions run under (InferenceFunction's `serviceName`). @default 'model-endpoint' */
+  readonly serviceName?: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export class InferenceMonitoring extends Construct {
     if (!(errorRate > 0 && errorRate < 1)) {
       throw new Error(`serverErrorRateThreshold (${errorRate}) must be between 0 and 1, e.g. 0.05 for 5%`);
     }
+    const service = props.serviceName ?? SERVICE_NAME;
     const latencyMs = props.latencyP99ThresholdMs ?? 3000;
     if (!(latencyMs > 0 && latencyMs <= 29_000)) {
       throw new Error(`latencyP99ThresholdMs (${latencyMs}) must be above 0 and at most 29000, API Gateway's timeout`);
@@ -155,7 +158,9 @@ export class InferenceMonitoring extends Construct {
           'or "level": "ERROR", and Max memory used vs the memory size in the REPORT lines.',
       });
       alarm(`${model.modelName}-InferenceErrors`, {
-        metric: runtimeMetric(model, RuntimeMetric.inferenceErrors, 'Sum').with({ period: Duration.minutes(5) }),
+        metric: runtimeMetric(service, model, RuntimeMetric.inferenceErrors, 'Sum').with({
+          period: Duration.minutes(5),
+        }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -179,7 +184,7 @@ export class InferenceMonitoring extends Construct {
           'the account limit (Service Quotas, "Concurrent executions"), then raise reservedConcurrency or the ' +
           'provisioned maximum.',
       });
-      modelRows.push(modelWidgets(model));
+      modelRows.push(modelWidgets(service, model));
     }
     this.alarms = alarms;
 
@@ -216,12 +221,17 @@ export class InferenceMonitoring extends Construct {
  * One of the runtime's metrics (Powertools EMF) for the model version the `live` alias serves. Powertools adds
  * `service`, the runtime adds `model` and `version`: CloudWatch finds a series only by its exact dimension set.
  */
-function runtimeMetric(model: MonitoredModel, metricName: string, statistic: string): cloudwatch.Metric {
+function runtimeMetric(
+  service: string,
+  model: MonitoredModel,
+  metricName: string,
+  statistic: string,
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
     dimensionsMap: {
-      service: SERVICE_NAME,
+      service,
       [MODEL_DIMENSION]: model.modelName,
       [VERSION_DIMENSION]: model.modelVersion,
     },
@@ -230,11 +240,11 @@ function runtimeMetric(model: MonitoredModel, metricName: string, statistic: str
   });
 }
 
-function modelWidgets(model: MonitoredModel): cloudwatch.IWidget[] {
+function modelWidgets(service: string, model: MonitoredModel): cloudwatch.IWidget[] {
   const live = model.alias;
   const minute = { period: Duration.minutes(1) };
   const labelled = (metricName: string, statistic: string): cloudwatch.Metric =>
-    runtimeMetric(model, metricName, statistic).with({ label: `${metricName} ${statistic}` });
+    runtimeMetric(service, model, metricName, statistic).with({ label: `${metricName} ${statistic}` });
   const widgets: cloudwatch.IWidget[] = [
     new cloudwatch.TextWidget({
       markdown: `## Model ${model.modelName} (version ${model.modelVersion}, live alias)`,

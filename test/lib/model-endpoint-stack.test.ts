@@ -469,4 +469,19 @@ describe('stages', () => {
       expect(Object.values(template.findOutputs('*')).filter((output) => 'Export' in output)).toEqual([]);
     }
   });
+
+  it('gives each stage its own service name, so their runtime metrics, dashboards and alarms never share a series', () => {
+    for (const stage of ['staging', 'production']) {
+      const { stack } = buildStack({ stage });
+      const template = Template.fromStack(stack);
+      const services = Object.values(template.findResources('AWS::Lambda::Function'))
+        .map((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)
+        .filter((service) => service !== undefined);
+      expect(services).toEqual(stack.functions.map(() => `model-endpoint-${stage}`));
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: RuntimeMetric.inferenceErrors,
+        Dimensions: Match.arrayWith([{ Name: 'service', Value: `model-endpoint-${stage}` }]),
+      });
+    }
+  });
 });
