@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEMO_MODEL_FIXTURES } from '../scripts/train/model-files';
 import { seededRandom } from '../scripts/train/seeded-random';
 import type { BenchConfig } from './config';
 import { WIDE_INPUT, writeWideMlp } from './wide-mlp';
 
-/** The benchmark's own model repository: the demo models copied beside the generated wide one (gitignored). */
+/**
+ * The benchmark's own model repository (gitignored): the demo models, copied from the test fixtures rather than from
+ * models/ so that a user's own models there change nothing, beside the generated wide one.
+ */
 export const BENCH_MODELS = path.join(__dirname, 'models');
 /** A repository with one model, for cold starts; a dot folder, so scanning BENCH_MODELS skips it. */
 export const COLD_MODELS = path.join(BENCH_MODELS, '.cold');
@@ -79,13 +83,13 @@ export function allCases(config: BenchConfig): BenchCase[] {
   return modelCases(config).flatMap((model) => BATCHES.map((batch) => benchCase(model, batch)));
 }
 
-/** Copies the demo models and generates the wide one; returns each model file's size. */
+/** Copies the demo models from the test fixtures and generates the wide one; returns each model file's size. */
 export function prepareRepository(config: BenchConfig): Record<string, number> {
   const sizes: Record<string, number> = {};
   for (const name of ['penguins', 'mnist']) {
     const target = path.join(BENCH_MODELS, name, '1');
     fs.mkdirSync(target, { recursive: true });
-    fs.copyFileSync(path.join(__dirname, '..', 'models', name, '1', 'model.onnx'), path.join(target, 'model.onnx'));
+    fs.copyFileSync(path.join(DEMO_MODEL_FIXTURES, name, '1', 'model.onnx'), path.join(target, 'model.onnx'));
     sizes[name] = fs.statSync(path.join(target, 'model.onnx')).size;
   }
   sizes.wide = writeWideMlp(BENCH_MODELS, config.wide).bytes;

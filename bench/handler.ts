@@ -43,6 +43,8 @@ function binaryEvent(benchCase: BenchCase): APIGatewayProxyEvent {
     ...event,
     headers: {
       ...event.headers,
+      // API Gateway returns binary outputs as bytes only to a client that asks for them first.
+      Accept: 'application/octet-stream',
       'Content-Type': 'application/octet-stream',
       'Inference-Header-Content-Length': String(header.byteLength),
     },

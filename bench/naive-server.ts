@@ -19,7 +19,8 @@ interface RequestInput {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { port: { type: 'string' }, models: { type: 'string' } } });
-  const folder = values.models ?? 'models';
+  if (values.models === undefined) throw new Error('--models <folder> is required: the repository to serve');
+  const folder = values.models;
   const sessions = new Map<string, InferenceSession>();
   for (const name of fs.readdirSync(folder).filter((entry) => !entry.startsWith('.'))) {
     const latest = fs.readdirSync(path.join(folder, name)).sort((a, b) => Number(b) - Number(a))[0];

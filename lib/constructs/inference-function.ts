@@ -155,6 +155,8 @@ export class InferenceFunction extends Construct {
         // onnxruntime-node comes from the layer (/opt/nodejs/node_modules); the Node.js 24 runtime ships SDK v3.
         externalModules: ['onnxruntime-node', '@aws-sdk/*'],
         forceDockerBundling: false,
+        // esbuild's CLI defaults to "info", which prints the bundle sizes on every synth and test run.
+        logLevel: nodejs.LogLevel.WARNING,
       },
     });
 

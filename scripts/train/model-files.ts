@@ -9,13 +9,26 @@ export interface TrainingResult {
   readonly bytes: number;
 }
 
+/** The user's model repository, which ships with the demo models and is theirs to replace. */
 export const MODELS_ROOT = join(__dirname, '..', '..', 'models');
 
-/** Writes version 1 of a model: the demo models are retrained in place, not rolled forward. */
+/**
+ * The demo models as tests and benchmarks use them: a byte copy of what training writes to MODELS_ROOT, so that
+ * `npm test` and `npm run bench` keep working when a user replaces or deletes the demos in models/.
+ */
+export const DEMO_MODEL_FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'demo-models');
+
+/**
+ * Writes version 1 of a model to the model repository and to the test fixtures: the demo models are retrained in
+ * place, not rolled forward. Returns the model repository's folder.
+ */
 export function writeModel(name: string, onnxBytes: Uint8Array, manifest: ModelManifest): string {
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
   const folder = join(MODELS_ROOT, name, '1');
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, MODEL_FILE), onnxBytes);
-  writeFileSync(join(folder, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const target of [folder, join(DEMO_MODEL_FIXTURES, name, '1')]) {
+    mkdirSync(target, { recursive: true });
+    writeFileSync(join(target, MODEL_FILE), onnxBytes);
+    writeFileSync(join(target, MANIFEST_FILE), manifestText);
+  }
   return folder;
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { allDatatypesModel, writeRepository } from '../fixtures/test-models';
+import { DEMO_MODELS } from '../support/demo-models';
 
 // Starts the local server exactly as a user does (`npm start`), on a free loopback port, and talks HTTP to it.
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
@@ -55,7 +56,7 @@ async function request(baseUrl: string, method: string, urlPath: string, body?: 
 describe('npm start', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(['--models', DEMO_MODELS]);
   }, START_TIMEOUT_MS + 5_000);
   afterAll(() => {
     if (server.child.exitCode === null) process.kill(-(server.child.pid ?? 0), 'SIGKILL');

@@ -7,8 +7,7 @@ import { modelSourcesFromFolder } from '../../lambda/model/model-source';
 import { logger } from '../../lambda/observability';
 import { allDatatypesModel, ELEMENT_TYPES, failsAtRuntimeModel, writeRepository } from '../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
-
-const DEMO_MODELS = path.join(__dirname, '..', '..', 'models');
+import { DEMO_MODELS } from '../support/demo-models';
 
 const demoRegistry = new ModelRegistry(modelSourcesFromFolder(DEMO_MODELS));
 const demo = createApiGatewayHandler(demoRegistry);

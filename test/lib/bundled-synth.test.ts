@@ -11,6 +11,7 @@ import {
   LAMBDA_UNZIPPED_LIMIT_BYTES,
 } from '../../lib/constructs/inference-function';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
+import { withoutBundlingProgress } from '../support/bundling-progress';
 import { buildStack, fixtureSha256 } from './synth';
 
 // The one test file that bundles for real: esbuild for each function and the layer copy from node_modules.
@@ -100,30 +101,32 @@ describe('full synth with bundling', () => {
   it('fails synth, naming the parts, when code plus layers exceed 250 MB', () => {
     const bigApp = new App();
     const bigStack = new Stack(bigApp, 'TooBig');
-    const layer = new lambda.LayerVersion(bigStack, 'Big', {
-      code: lambda.Code.fromAsset(__dirname, {
-        assetHash: 'sparse-260-mib',
-        assetHashType: AssetHashType.CUSTOM,
-        bundling: {
-          image: DockerImage.fromRegistry('unused'),
-          local: {
-            tryBundle(outputDir: string): boolean {
-              // A sparse file: 260 MiB by size, no disk writes.
-              fs.writeFileSync(path.join(outputDir, 'big.bin'), '');
-              fs.truncateSync(path.join(outputDir, 'big.bin'), 260 * 1024 * 1024);
-              return true;
+    withoutBundlingProgress(() => {
+      const layer = new lambda.LayerVersion(bigStack, 'Big', {
+        code: lambda.Code.fromAsset(__dirname, {
+          assetHash: 'sparse-260-mib',
+          assetHashType: AssetHashType.CUSTOM,
+          bundling: {
+            image: DockerImage.fromRegistry('unused'),
+            local: {
+              tryBundle(outputDir: string): boolean {
+                // A sparse file: 260 MiB by size, no disk writes.
+                fs.writeFileSync(path.join(outputDir, 'big.bin'), '');
+                fs.truncateSync(path.join(outputDir, 'big.bin'), 260 * 1024 * 1024);
+                return true;
+              },
             },
           },
-        },
-      }),
-    });
-    new InferenceFunction(bigStack, 'Model', {
-      modelName: 'big',
-      modelVersion: '1',
-      modelBucket: new s3.Bucket(bigStack, 'Bucket'),
-      modelKey: 'models/big/1/x.onnx',
-      modelSha256: 'a'.repeat(64),
-      layers: [layer],
+        }),
+      });
+      new InferenceFunction(bigStack, 'Model', {
+        modelName: 'big',
+        modelVersion: '1',
+        modelBucket: new s3.Bucket(bigStack, 'Bucket'),
+        modelKey: 'models/big/1/x.onnx',
+        modelSha256: 'a'.repeat(64),
+        layers: [layer],
+      });
     });
     try {
       expect(() => bigApp.synth()).toThrow(

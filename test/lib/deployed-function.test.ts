@@ -14,6 +14,7 @@ import S3rver from 's3rver';
 import { ModelEnvironment } from '../../contract/environment';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
+import { DEMO_MODELS, demoModelFile } from '../support/demo-models';
 import { buildStack } from './synth';
 
 // The artifact `cdk deploy` ships, run as Lambda runs it: the ES module bundle esbuild produced at synth, with the
@@ -42,10 +43,7 @@ let xrayDaemon: Socket;
 const traces: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  ({ app, stack } = buildStack(
-    { modelsDir: path.join(REPOSITORY, 'models'), models: { penguins: {} } },
-    { bundling: true },
-  ));
+  ({ app, stack } = buildStack({ modelsDir: DEMO_MODELS, models: { penguins: {} } }, { bundling: true }));
   app.synth();
   const template = Template.fromStack(stack);
   const [fn] = Object.values(
@@ -78,7 +76,7 @@ beforeAll(async () => {
     new PutObjectCommand({
       Bucket: BUCKET,
       Key: functionEnvironment[ModelEnvironment.key],
-      Body: fs.readFileSync(path.join(REPOSITORY, 'models', 'penguins', '1', 'model.onnx')),
+      Body: fs.readFileSync(demoModelFile('penguins')),
     }),
   );
   client.destroy();

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type RawConfig, resolveDeploymentConfig } from '../../lib/config';
 import { ModelEndpointStack } from '../../lib/model-endpoint-stack';
+import { withoutBundlingProgress } from '../support/bundling-progress';
 
 /** Fake model files (not valid ONNX): synth only hashes and copies them. */
 export const FIXTURE_REPOSITORY = path.join(__dirname, '..', 'fixtures', 'model-repository');
@@ -44,7 +45,7 @@ export function testApp(options: Pick<SynthOptions, 'bundling'> = {}): App {
 export function buildStack(raw: RawConfig = {}, options: SynthOptions = {}): { app: App; stack: ModelEndpointStack } {
   const app = options.app ?? testApp(options);
   const config = resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
-  const stack = new ModelEndpointStack(app, config.stackName, { config });
+  const stack = withoutBundlingProgress(() => new ModelEndpointStack(app, config.stackName, { config }));
   if (options.nag === true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { MANIFEST_FILE, MODEL_FILE, parseModelManifest } from '../../contract/model-repository';
 import { loadMnistSplit, MNIST_DIGITS, MNIST_PIXELS } from '../../scripts/train/mnist-data';
+import { MODELS_ROOT } from '../../scripts/train/model-files';
 import { loadPenguinsSplit, PENGUIN_FEATURES, PENGUIN_SPECIES } from '../../scripts/train/penguins-data';
-
-const MODELS_ROOT = join(__dirname, '..', '..', 'models');
+import { DEMO_MODELS } from '../support/demo-models';
 
 interface HeldOut {
   readonly input: Tensor;
@@ -69,7 +70,7 @@ const demoModels: DemoModel[] = [
 ];
 
 describe.each(demoModels)('the committed $name model', (model) => {
-  const folder = join(MODELS_ROOT, model.name, '1');
+  const folder = join(DEMO_MODELS, model.name, '1');
   const manifest = parseModelManifest(readFileSync(join(folder, MANIFEST_FILE), 'utf8'), MANIFEST_FILE);
   let session: InferenceSession;
   let heldOut: HeldOut;
@@ -123,5 +124,21 @@ describe.each(demoModels)('the committed $name model', (model) => {
       expect(rowProbabilities.reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
       expect(rowProbabilities[predicted[row]]).toBe(Math.max(...rowProbabilities));
     }
+  });
+});
+
+// The checks above run on the test fixtures; models/ is the user's. While models/<name> still holds the demo (its
+// manifest unchanged), it must be the very model tested here: `npm run train` writes both, byte for byte. A user's
+// own model under the same name, or no model at all, is none of this test's business.
+describe.each(demoModels)('models/$name', ({ name }) => {
+  const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  const shipped = join(MODELS_ROOT, name, '1');
+  const tested = join(DEMO_MODELS, name, '1');
+
+  it('is the tested demo model byte for byte while it holds the demo manifest (else rerun npm run train)', () => {
+    const holdsDemo =
+      existsSync(join(shipped, MANIFEST_FILE)) &&
+      sha256(join(shipped, MANIFEST_FILE)) === sha256(join(tested, MANIFEST_FILE));
+    if (holdsDemo) expect(sha256(join(shipped, MODEL_FILE))).toBe(sha256(join(tested, MODEL_FILE)));
   });
 });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { type AdaptiveModel, loadAdaptiveModel } from '../../../lambda/model/adaptive-model';
 import type { Tensor } from '../../../lambda/protocol/tensor';
 import { slowMatMulModel } from '../../fixtures/test-models';
+import { demoModelFile } from '../../support/demo-models';
 
-const PENGUINS = readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'penguins', '1', 'model.onnx'));
+const PENGUINS = readFileSync(demoModelFile('penguins'));
 
 function penguinRows(rows: number): Tensor[] {
   const data = new Float32Array(rows * 4);

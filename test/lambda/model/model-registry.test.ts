@@ -5,8 +5,9 @@ import { FileModelSource, type ModelSource } from '../../../lambda/model/model-s
 import { logger } from '../../../lambda/observability';
 import { NotFoundError, ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { allDatatypesModel, writeRepository } from '../../fixtures/test-models';
+import { demoModelFile } from '../../support/demo-models';
 
-const PENGUINS = path.join(__dirname, '..', '..', '..', 'models', 'penguins', '1', 'model.onnx');
+const PENGUINS = demoModelFile('penguins');
 
 beforeEach(() => {
   jest.spyOn(logger, 'error').mockImplementation(() => undefined);

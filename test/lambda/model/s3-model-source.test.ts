@@ -8,10 +8,11 @@ import { ModelRegistry } from '../../../lambda/model/model-registry';
 import { S3ModelSource } from '../../../lambda/model/s3-model-source';
 import { logger } from '../../../lambda/observability';
 import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
+import { demoModelFile } from '../../support/demo-models';
 
 // A real S3-compatible server on loopback: the SDK's requests, signing, errors and streaming bodies all run for real.
 const BUCKET = 'model-bucket';
-const PENGUINS = readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'penguins', '1', 'model.onnx'));
+const PENGUINS = readFileSync(demoModelFile('penguins'));
 const PENGUINS_SHA256 = sha256Hex(PENGUINS);
 const KEY = `models/penguins/1/${PENGUINS_SHA256}.onnx`;
 
