@@ -7,6 +7,8 @@ async function main(): Promise<void> {
     ['penguins', trainPenguins],
     ['mnist', trainMnist],
   ] as const) {
+    // Training mnist takes most of the run; a line before each model says the script is working, not stuck.
+    console.log(`${name}: training ...`);
     const started = performance.now();
     const result = await train();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
