@@ -15,6 +15,20 @@ export const ModelEnvironment = {
   sha256: 'MODEL_SHA256',
   /** Local model repository folder (`<name>/<version>/model.onnx`), used when no bucket is set. */
   modelsDir: 'MODELS_DIR',
+  /** S3 key of the content-addressed model descriptor (`models/<name>/<version>/<sha256>.json`). */
+  descriptorKey: 'MODEL_DESCRIPTOR_KEY',
+  /** Lowercase hex sha256 of the descriptor; the runtime refuses a descriptor that does not match it. */
+  descriptorSha256: 'MODEL_DESCRIPTOR_SHA256',
+  /**
+   * Path of the model file inside a container image (lambda-image, SageMaker container); the descriptor sits beside
+   * it as descriptor.json. Set instead of the bucket variables: the model ships in the image, pinned by MODEL_SHA256.
+   */
+  modelPath: 'MODEL_PATH',
+  /**
+   * Name of the SageMaker endpoint that serves the model: set on a `sagemaker` model's function, which then forwards
+   * inference to the endpoint (InvokeEndpoint) instead of running ONNX Runtime itself.
+   */
+  sagemakerEndpoint: 'SAGEMAKER_ENDPOINT_NAME',
 } as const;
 
 /** CloudWatch namespace of the runtime's custom metrics; the dashboard and alarms read the same one. */
