@@ -1,3 +1,4 @@
+import { DATATYPES } from '../../../contract/datatypes';
 import { BadRequestError } from '../../../lambda/protocol/errors';
 import { decodeInferRequest } from '../../../lambda/protocol/infer-request';
 import type { Datatype } from '../../../lambda/protocol/tensor';
@@ -189,22 +190,7 @@ describe('decodeInferRequest', () => {
       if (datatype === 'BOOL') return typeof value === 'boolean';
       return typeof value === 'number';
     };
-    const ALL_DATATYPES: Datatype[] = [
-      'BOOL',
-      'UINT8',
-      'UINT16',
-      'UINT32',
-      'UINT64',
-      'INT8',
-      'INT16',
-      'INT32',
-      'INT64',
-      'FP16',
-      'FP32',
-      'FP64',
-      'BYTES',
-    ];
-    const wrongTypeCases = ALL_DATATYPES.flatMap((datatype) =>
+    const wrongTypeCases = DATATYPES.flatMap((datatype) =>
       WRONG_KINDS.filter(([, value]) => !accepts(datatype, value)).flatMap(([kind, value, found]) => [
         [datatype, kind, 'flat', value, found] as const,
         [datatype, kind, 'nested', value, found] as const,
