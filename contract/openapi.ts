@@ -13,7 +13,7 @@ import {
   ROUTES,
 } from './http-api';
 import { SCHEMAS, type SchemaName } from './json-schemas';
-import { BINARY_MEDIA_TYPE, MAX_BINARY_BODY_BYTES } from './limits';
+import { BINARY_MEDIA_TYPE, MAX_BINARY_BODY_BYTES, MAX_EVENT_BODY_BYTES } from './limits';
 
 type JsonObject = { readonly [key: string]: unknown };
 
@@ -38,7 +38,7 @@ const ERROR_RESPONSES: Readonly<Record<ErrorStatus | 403 | 405 | 500, { name: st
   },
   413: {
     name: 'PayloadTooLarge',
-    description: `A body that does not fit in Lambda's 6 MB request event: at most ${MAX_BINARY_BODY_BYTES} bytes for a binary body, about 6.28 MB for JSON.`,
+    description: `A body that does not fit in Lambda's 6 MB request event: at most ${MAX_BINARY_BODY_BYTES} bytes for a binary body (API Gateway base64-encodes it), ${MAX_EVENT_BODY_BYTES} for JSON.`,
   },
   500: {
     name: 'InternalError',
