@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RuntimeMetric } from '../contract/environment';
+import { openApiDocument } from '../contract/openapi';
 import type { ModelRegistry } from './model/model-registry';
 import { annotate, logger, recordModelMetric, recordModelTiming, traced } from './observability';
 import {
@@ -83,6 +84,8 @@ async function serveRoute(registry: ModelRegistry, route: Route, request: ApiReq
     }
     case 'server':
       return ok(serverMetadata(SERVER_VERSION));
+    case 'openapi':
+      return ok(openApiDocument());
     case 'modelMetadata': {
       const model = await registry.get(route.model, route.version);
       return ok(modelMetadata(model.spec, registry.versionsOf(route.model)));

@@ -1,4 +1,8 @@
-/** Maps an HTTP verb and path to one of the API's operations, independent of how the request arrived. */
+/**
+ * Maps an HTTP verb and path to one of the API's operations, independent of how the request arrived. The paths and
+ * verbs are those of the contract's route table.
+ */
+import { describeRoutes, expandPath, type HttpMethod, type Operation, ROUTES } from '../../contract/http-api';
 import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
 import { MethodNotAllowedError, NotFoundError } from './errors';
 
@@ -6,75 +10,68 @@ export type Route =
   | { readonly kind: 'live' }
   | { readonly kind: 'ready' }
   | { readonly kind: 'server' }
+  | { readonly kind: 'openapi' }
   | { readonly kind: 'modelMetadata'; readonly model: string; readonly version?: string }
   | { readonly kind: 'modelReady'; readonly model: string; readonly version?: string }
   | { readonly kind: 'infer'; readonly model: string; readonly version?: string }
   | { readonly kind: 'predict'; readonly model: string };
 
-const API_PATHS = [
-  'GET /v2/health/live',
-  'GET /v2/health/ready',
-  'GET /v2',
-  'GET /v2/models/<name>[/versions/<version>]',
-  'GET /v2/models/<name>[/versions/<version>]/ready',
-  'POST /v2/models/<name>[/versions/<version>]/infer',
-  'POST /v1/models/<name>:predict',
-].join(', ');
+interface CompiledPath {
+  readonly operation: Operation;
+  readonly method: HttpMethod;
+  readonly pattern: RegExp;
+}
 
-const PREDICT_PATH = /^\/v1\/models\/([^/]+):predict$/;
+/** Each route's concrete paths as anchored patterns; a parameter is one non-empty path segment. */
+const COMPILED: readonly CompiledPath[] = ROUTES.flatMap((route) =>
+  expandPath(route.path).map((path) => ({
+    operation: route.operation,
+    method: route.method,
+    pattern: new RegExp(
+      `^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(model|version)\}/g, '(?<$1>[^/]+)')}$`,
+    ),
+  })),
+);
+
+const API_PATHS = describeRoutes();
 
 /** Throws NotFoundError for a path the API does not have, MethodNotAllowedError for a wrong verb on one it has. */
 export function matchRoute(method: string, path: string): Route {
   const normalized = normalizePath(path);
-  const route = routeOf(normalized);
-  if (route === undefined) {
+  const matches = COMPILED.flatMap((compiled) => {
+    const match = compiled.pattern.exec(normalized);
+    return match === null ? [] : [{ ...compiled, parameters: match.groups ?? {} }];
+  });
+  const [first] = matches;
+  if (first === undefined) {
     throw new NotFoundError(`no such path ${quote(path)}; the API serves ${API_PATHS}`);
   }
-  const allowed = route.kind === 'infer' || route.kind === 'predict' ? 'POST' : 'GET';
-  if (method.toUpperCase() !== allowed) {
-    throw new MethodNotAllowedError(`${method} is not allowed on ${normalized}; use ${allowed}`, [allowed]);
+  // Every route on one path has the same parameters; a name no model could have is a 404 whatever the verb.
+  const model = first.parameters.model === undefined ? undefined : checkModel(first.parameters.model);
+  const version =
+    model === undefined || first.parameters.version === undefined
+      ? undefined
+      : checkVersion(model, first.parameters.version);
+  const chosen = matches.find((match) => match.method === method.toUpperCase());
+  if (chosen === undefined) {
+    const allowed = [...new Set(matches.map((match) => match.method))];
+    throw new MethodNotAllowedError(`${method} is not allowed on ${normalized}; use ${allowed.join(' or ')}`, allowed);
   }
-  return route;
+  return routeOf(chosen.operation, model, version);
+}
+
+function routeOf(operation: Operation, model: string | undefined, version: string | undefined): Route {
+  if (operation === 'live' || operation === 'ready' || operation === 'server' || operation === 'openapi') {
+    return { kind: operation };
+  }
+  if (model === undefined) throw new Error(`the route table gives operation ${operation} a path without {model}`);
+  if (operation === 'predict') return { kind: operation, model };
+  return version === undefined ? { kind: operation, model } : { kind: operation, model, version };
 }
 
 function normalizePath(path: string): string {
   const withoutQuery = path.split('?', 1)[0] ?? '';
   return withoutQuery.length > 1 && withoutQuery.endsWith('/') ? withoutQuery.slice(0, -1) : withoutQuery;
-}
-
-function routeOf(path: string): Route | undefined {
-  const predict = PREDICT_PATH.exec(path);
-  if (predict?.[1] !== undefined) return { kind: 'predict', model: checkModel(predict[1]) };
-
-  const [empty, v2, ...rest] = path.split('/');
-  if (empty !== '' || v2 !== 'v2') return undefined;
-  if (rest.length === 0) return { kind: 'server' };
-  if (rest[0] === 'health' && rest.length === 2) {
-    if (rest[1] === 'live') return { kind: 'live' };
-    if (rest[1] === 'ready') return { kind: 'ready' };
-    return undefined;
-  }
-  const [models, name, ...tail] = rest;
-  if (models !== 'models' || name === undefined) return undefined;
-  let version: string | undefined;
-  if (tail[0] === 'versions') {
-    version = tail[1];
-    if (version === undefined) return undefined;
-    tail.splice(0, 2);
-  }
-  if (tail.length > 1) return undefined;
-  const operation = tail[0];
-  const kind =
-    operation === undefined
-      ? 'modelMetadata'
-      : operation === 'ready'
-        ? 'modelReady'
-        : operation === 'infer'
-          ? 'infer'
-          : undefined;
-  if (kind === undefined) return undefined;
-  const model = checkModel(name);
-  return version === undefined ? { kind, model } : { kind, model, version: checkVersion(model, version) };
 }
 
 // A name or version the repository could never hold names no model, so it is a 404 like any unknown model.

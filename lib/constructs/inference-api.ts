@@ -5,7 +5,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { DATATYPES } from '../../contract/datatypes';
+import { describeRoutes, expandPath, pathParameters, ROUTES } from '../../contract/http-api';
+import { type JsonSchema, type JsonSchemaType, SCHEMAS, type SchemaName } from '../../contract/json-schemas';
 import { BINARY_MEDIA_TYPE } from '../../contract/limits';
 import { MODEL_NAME_PATTERN } from '../../contract/model-repository';
 import { AUTH_MODES, type AuthMode } from '../config';
@@ -42,9 +43,10 @@ export interface InferenceApiProps {
 
 /**
  * One regional REST API for all models (REST, not HTTP API: only REST has API keys, usage plans, per-client
- * throttling, request validation and WAF). Each model's routes go to its own function alias, `GET /v2` to the first
- * model's; `/v2/health/*` are answered by API Gateway itself (mock integrations), so they cost no Lambda invocation
- * and no cold start, and report the API as up even while a model's function is cold.
+ * throttling, request validation and WAF). The routes are the contract's table (contract/http-api.ts): each model's
+ * routes go to its own function alias, `GET /v2` and `GET /v2/openapi.json` to the first model's; `/v2/health/*` are
+ * answered by API Gateway itself (mock integrations), so they cost no Lambda invocation and no cold start, and report
+ * the API as up even while a model's function is cold.
  */
 export class InferenceApi extends Construct {
   public readonly api: apigw.RestApi;
@@ -117,63 +119,7 @@ export class InferenceApi extends Construct {
     this.api.node.tryRemoveChild('Endpoint');
     this.addGatewayResponses();
 
-    const validator = this.api.addRequestValidator('BodyValidator', {
-      validateRequestBody: true,
-      // No route declares required parameters today; on, it enforces any that a later route adds.
-      validateRequestParameters: true,
-    });
-    const inferModel = this.api.addModel('InferRequest', {
-      contentType: 'application/json',
-      description: 'Open Inference Protocol inference request',
-      schema: inferRequestSchema(),
-    });
-    const predictModel = this.api.addModel('PredictRequest', {
-      contentType: 'application/json',
-      description: 'KServe v1 predict request',
-      schema: {
-        schema: apigw.JsonSchemaVersion.DRAFT4,
-        type: apigw.JsonSchemaType.OBJECT,
-        required: ['instances'],
-        properties: { instances: { type: apigw.JsonSchemaType.ARRAY, minItems: 1 } },
-      },
-    });
-    const validated = (model: apigw.IModel): apigw.MethodOptions => ({
-      requestValidator: validator,
-      requestModels: { 'application/json': model },
-    });
-
-    const v2 = this.api.root.addResource('v2');
-    const health = v2.addResource('health');
-    health.addResource('live').addMethod('GET', staticAnswer({ live: true }), staticMethod);
-    // Each model's function loads its model on its own cold start, so "ready" here means the API accepts requests;
-    // a model's own readiness is /v2/models/<name>/ready, answered by its function.
-    health.addResource('ready').addMethod('GET', staticAnswer({ ready: true }), staticMethod);
-
-    const v2Models = v2.addResource('models');
-    const v1Models = this.api.root.addResource('v1').addResource('models');
-    props.models.forEach((model, index) => {
-      // One integration per model; permissions are scoped to this API, not to each method, to keep one
-      // lambda:InvokeFunction permission per model instead of one per route.
-      const integration = new apigw.LambdaIntegration(model.handler, { scopePermissionToMethod: false });
-      // Server metadata comes from the runtime itself (any model's function answers it identically), so its
-      // version and extensions can never drift from what the handler implements.
-      // API Gateway answers an undeclared verb with a misleading 404 (403 under IAM); an ANY method beside each
-      // declared one lets the runtime answer 405 with an Allow header, as the protocol expects.
-      const route = (resource: apigw.IResource, verb: string, options?: apigw.MethodOptions) => {
-        resource.addMethod(verb, integration, options);
-        resource.addMethod('ANY', integration);
-      };
-      if (index === 0) route(v2, 'GET');
-      const modelResource = v2Models.addResource(model.modelName);
-      const versionResource = modelResource.addResource('versions').addResource('{version}');
-      for (const resource of [modelResource, versionResource]) {
-        route(resource, 'GET');
-        route(resource.addResource('ready'), 'GET');
-        route(resource.addResource('infer'), 'POST', validated(inferModel));
-      }
-      // API Gateway path parts may contain ':', so the v1 route is a literal resource per model.
-      route(v1Models.addResource(`${model.modelName}:predict`), 'POST', validated(predictModel));
-    });
+    this.addRoutes(props.models);
 
     if (this.auth === 'apiKey') {
       this.apiKey = this.api.addApiKey('ApiKey', { description: 'Default key for the inference API' });
@@ -202,6 +148,59 @@ export class InferenceApi extends Construct {
   /** The API's invoke URL (ends with the stage name and a slash). */
   public get url(): string {
     return this.api.url;
+  }
+
+  /**
+   * The contract's route table, per model: a route with `{model}` gets one resource path per model, sent to that
+   * model's function alias; one without it is answered by API Gateway itself (`gatewayAnswer`) or by the first
+   * model's function, so that answers the runtime computes (server metadata, the OpenAPI document) cannot drift
+   * from what it implements.
+   */
+  private addRoutes(models: readonly InferenceApiModel[]): void {
+    const validator = this.api.addRequestValidator('BodyValidator', {
+      validateRequestBody: true,
+      // No route declares required parameters today; on, it enforces any that a later route adds.
+      validateRequestParameters: true,
+    });
+    const requestModels = new Map<SchemaName, apigw.IModel>();
+    const validated = (schemaName: SchemaName | undefined): apigw.MethodOptions => {
+      if (schemaName === undefined) return {};
+      let model = requestModels.get(schemaName);
+      if (model === undefined) {
+        const schema = SCHEMAS[schemaName];
+        model = this.api.addModel(schemaName, {
+          contentType: 'application/json',
+          description: schema.description,
+          schema: { schema: apigw.JsonSchemaVersion.DRAFT4, ...gatewaySchema(schema) },
+        });
+        requestModels.set(schemaName, model);
+      }
+      return { requestValidator: validator, requestModels: { 'application/json': model } };
+    };
+
+    // One integration per model; permissions are scoped to this API, not to each method, to keep one
+    // lambda:InvokeFunction permission per model instead of one per route.
+    const targets = models.map((model) => ({
+      modelName: model.modelName,
+      integration: new apigw.LambdaIntegration(model.handler, { scopePermissionToMethod: false }),
+    }));
+    for (const route of ROUTES) {
+      const served = pathParameters(route.path).includes('model') ? targets : targets.slice(0, 1);
+      for (const { modelName, integration } of served) {
+        for (const path of expandPath(route.path)) {
+          // API Gateway path parts may contain ':', so `/v1/models/{model}:predict` is a literal resource per model.
+          const resource = this.api.root.resourceForPath(path.replace('{model}', modelName));
+          if (route.gatewayAnswer !== undefined) {
+            resource.addMethod(route.method, staticAnswer(route.gatewayAnswer), staticMethod);
+            continue;
+          }
+          resource.addMethod(route.method, integration, validated(route.request));
+          // API Gateway answers an undeclared verb with a misleading 404 (403 under IAM); an ANY method beside each
+          // declared one lets the runtime answer 405 with an Allow header, as the protocol expects.
+          if (resource.node.tryFindChild('ANY') === undefined) resource.addMethod('ANY', integration);
+        }
+      }
+    }
   }
 
   private createUserPool(): { readonly pool: cognito.UserPool; readonly client: cognito.UserPoolClient } {
@@ -246,8 +245,9 @@ export class InferenceApi extends Construct {
         type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
         statusCode: '404',
         templates: {
-          'application/json':
-            '{"error":"no such route: the API serves /v2, /v2/health/live, /v2/health/ready, /v2/models/<name>[/versions/<v>][/ready|/infer] and /v1/models/<name>:predict for the deployed models"}',
+          'application/json': JSON.stringify({
+            error: `no such route: the API serves ${describeRoutes()} for the deployed models`,
+          }),
         },
       });
     }
@@ -305,35 +305,27 @@ function staticAnswer(body: object): apigw.MockIntegration {
   });
 }
 
-function inferRequestSchema(): apigw.JsonSchema {
-  const { OBJECT, ARRAY, STRING, INTEGER } = apigw.JsonSchemaType;
+const GATEWAY_TYPES: Readonly<Record<JsonSchemaType, apigw.JsonSchemaType>> = {
+  object: apigw.JsonSchemaType.OBJECT,
+  array: apigw.JsonSchemaType.ARRAY,
+  string: apigw.JsonSchemaType.STRING,
+  integer: apigw.JsonSchemaType.INTEGER,
+  number: apigw.JsonSchemaType.NUMBER,
+  boolean: apigw.JsonSchemaType.BOOLEAN,
+};
+
+/** A contract schema as API Gateway's model schema type spells it (its own enum for `type`). */
+function gatewaySchema(schema: JsonSchema): apigw.JsonSchema {
+  const { type, properties, items, required, enum: values, ...rest } = schema;
   return {
-    schema: apigw.JsonSchemaVersion.DRAFT4,
-    title: 'InferRequest',
-    type: OBJECT,
-    required: ['inputs'],
-    properties: {
-      id: { type: STRING },
-      parameters: { type: OBJECT },
-      inputs: {
-        type: ARRAY,
-        minItems: 1,
-        items: {
-          type: OBJECT,
-          required: ['name', 'shape', 'datatype', 'data'],
-          properties: {
-            name: { type: STRING },
-            shape: { type: ARRAY, items: { type: INTEGER, minimum: 0 } },
-            datatype: { type: STRING, enum: [...DATATYPES] },
-            parameters: { type: OBJECT },
-          },
-        },
-      },
-      outputs: {
-        type: ARRAY,
-        items: { type: OBJECT, required: ['name'], properties: { name: { type: STRING } } },
-      },
-    },
+    ...rest,
+    ...(type !== undefined && { type: GATEWAY_TYPES[type] }),
+    ...(required !== undefined && { required: [...required] }),
+    ...(values !== undefined && { enum: [...values] }),
+    ...(items !== undefined && { items: gatewaySchema(items) }),
+    ...(properties !== undefined && {
+      properties: Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, gatewaySchema(value)])),
+    }),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   SERVICE_NAME,
   VERSION_DIMENSION,
 } from '../../contract/environment';
+import { expandPath, ROUTES } from '../../contract/http-api';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { buildStack, fixtureSha256, synthTemplate, testApp } from './synth';
 
@@ -201,13 +202,35 @@ describe('api', () => {
     }
     expect(pathParts).toEqual(expect.arrayContaining(['v1', 'alpha:predict', 'beta:predict']));
     // Per model: metadata, ready and infer, with and without /versions/{version}, plus v1 predict, each with an ANY
-    // beside it; plus GET and ANY on /v2 and the two health mocks.
-    template.resourceCountIs('AWS::ApiGateway::Method', 2 * 7 * 2 + 2 + 2);
+    // beside it; plus GET and ANY on /v2 and on /v2/openapi.json, and the two health mocks.
+    template.resourceCountIs('AWS::ApiGateway::Method', 2 * 7 * 2 + 2 + 2 + 2);
+  });
+
+  it("has a resource and method for each route of the contract's table, expanded per model", () => {
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (id: string): string => {
+      const resource = resources[id];
+      if (resource === undefined) throw new Error(`the template has no resource ${id}`);
+      // The root resource's children name their parent with Fn::GetAtt, every other resource with Ref.
+      const { ParentId, PathPart } = resource.Properties as { ParentId: { Ref?: string }; PathPart: string };
+      return `${ParentId.Ref === undefined ? '' : pathOf(ParentId.Ref)}/${PathPart}`;
+    };
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((method) => {
+      const { HttpMethod, ResourceId } = method.Properties as { HttpMethod: string; ResourceId: { Ref: string } };
+      return `${HttpMethod} ${pathOf(ResourceId.Ref)}`;
+    });
+    const expected = ROUTES.flatMap((route) =>
+      (route.path.includes('{model}') ? ['alpha', 'beta'] : ['']).flatMap((model) =>
+        expandPath(route.path).map((path) => `${route.method} ${path.replace('{model}', model)}`),
+      ),
+    );
+    expect(expected).toHaveLength(2 * 7 + 4);
+    expect(methods).toEqual(expect.arrayContaining(expected));
   });
 
   it('sends undeclared verbs to the runtime, behind the same API key, so it can answer 405', () => {
     const anys = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'ANY' } });
-    expect(Object.keys(anys)).toHaveLength(2 * 7 + 1);
+    expect(Object.keys(anys)).toHaveLength(2 * 7 + 2);
     for (const method of Object.values(anys)) {
       expect(method.Properties).toMatchObject({ ApiKeyRequired: true, Integration: { Type: 'AWS_PROXY' } });
     }
@@ -264,6 +287,22 @@ describe('api', () => {
       HttpMethod: 'GET',
       ResourceId: { Ref: v2[0]?.[0] },
       Integration: { Type: 'AWS_PROXY' },
+    });
+  });
+
+  it("serves the OpenAPI document from the first model's function, behind the same API key", () => {
+    const [openapi, ...others] = Object.keys(
+      template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'openapi.json' } }),
+    );
+    expect(others).toHaveLength(0);
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ResourceId: { Ref: openapi },
+      ApiKeyRequired: true,
+      Integration: {
+        Type: 'AWS_PROXY',
+        Uri: { 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('^ModelsalphaLive') }])] },
+      },
     });
   });
 

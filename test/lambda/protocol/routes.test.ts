@@ -1,3 +1,4 @@
+import { describeRoutes, expandPath, ROUTES } from '../../../contract/http-api';
 import { MethodNotAllowedError, NotFoundError } from '../../../lambda/protocol/errors';
 import { matchRoute, type Route } from '../../../lambda/protocol/routes';
 import { thrownBy } from './models';
@@ -7,6 +8,7 @@ describe('matchRoute', () => {
     ['GET', '/v2/health/live', { kind: 'live' }],
     ['GET', '/v2/health/ready', { kind: 'ready' }],
     ['GET', '/v2', { kind: 'server' }],
+    ['GET', '/v2/openapi.json', { kind: 'openapi' }],
     ['GET', '/v2/models/iris', { kind: 'modelMetadata', model: 'iris' }],
     ['GET', '/v2/models/iris/versions/2', { kind: 'modelMetadata', model: 'iris', version: '2' }],
     ['GET', '/v2/models/iris/ready', { kind: 'modelReady', model: 'iris' }],
@@ -18,6 +20,17 @@ describe('matchRoute', () => {
     ['GET', '/v2/models/versions/ready', { kind: 'modelReady', model: 'versions' }],
   ])('routes %s %s', (method, path, route) => {
     expect(matchRoute(method, path)).toEqual(route);
+  });
+
+  const concrete = (path: string) => path.replace('{model}', 'iris').replace('{version}', '3');
+  it.each(
+    ROUTES.flatMap((route) => expandPath(route.path).map((path) => [route.method, concrete(path), route.operation])),
+  )("routes %s %s, a path of the contract's table, to %s", (method, path, operation) => {
+    expect(matchRoute(method, path)).toEqual({
+      kind: operation,
+      ...(path.includes('iris') && { model: 'iris' }),
+      ...(path.includes('/versions/3') && { version: '3' }),
+    });
   });
 
   it.each([
@@ -49,6 +62,7 @@ describe('matchRoute', () => {
     expect((error as NotFoundError).statusCode).toBe(404);
     expect((error as Error).message).toContain('GET /v2/models/<name>[/versions/<version>]');
     expect((error as Error).message).toContain('POST /v1/models/<name>:predict');
+    expect((error as Error).message).toContain(`the API serves ${describeRoutes()}`);
   });
 
   it.each([
@@ -70,6 +84,7 @@ describe('matchRoute', () => {
     ['POST', '/v2/health/live', 'GET'],
     ['DELETE', '/v2/health/ready', 'GET'],
     ['PUT', '/v2', 'GET'],
+    ['POST', '/v2/openapi.json', 'GET'],
     ['POST', '/v2/models/iris', 'GET'],
     ['POST', '/v2/models/iris/versions/1/ready', 'GET'],
     ['GET', '/v2/models/iris/infer', 'POST'],

@@ -1,0 +1,213 @@
+/**
+ * The JSON bodies of the HTTP API as JSON Schemas: the API Gateway request models validate requests against them
+ * (draft 4) and the OpenAPI document describes them (draft 2020-12). They use only the keywords both drafts read the
+ * same way, and no `$ref`, which API Gateway models resolve only as full model URLs.
+ *
+ * Request schemas are deliberately loose where the runtime checks more: what API Gateway refuses gets its one generic
+ * message, what the runtime refuses gets a message naming the input and what the model expects.
+ */
+import { DATATYPES } from './datatypes';
+
+export type JsonSchemaType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+
+export interface JsonSchema {
+  readonly type?: JsonSchemaType;
+  readonly title?: string;
+  readonly description?: string;
+  readonly required?: readonly string[];
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly items?: JsonSchema;
+  readonly enum?: readonly string[];
+  readonly minItems?: number;
+  readonly minimum?: number;
+}
+
+const SHAPE: JsonSchema = {
+  type: 'array',
+  description: 'The size of each dimension, outermost first.',
+  items: { type: 'integer', minimum: 0 },
+};
+
+const DATATYPE: JsonSchema = { type: 'string', enum: [...DATATYPES] };
+
+const DATA: JsonSchema = {
+  description:
+    'The elements, row-major, as a flat or nested array: numbers for numeric types (INT64 and UINT64 beyond ' +
+    '2^53 - 1 as decimal strings), true/false for BOOL, strings for BYTES, "NaN", "Infinity", "-Infinity" for floats.',
+};
+
+const INFER_REQUEST: JsonSchema = {
+  title: 'InferRequest',
+  description: 'Open Inference Protocol inference request',
+  type: 'object',
+  required: ['inputs'],
+  properties: {
+    id: { type: 'string', description: 'Echoed in the response.' },
+    parameters: {
+      type: 'object',
+      description: '"binary_data_output": true asks for every output as binary tensor data; others are ignored.',
+    },
+    inputs: {
+      type: 'array',
+      minItems: 1,
+      description: "One tensor per model input (see the model's metadata for names, datatypes and shapes).",
+      items: {
+        type: 'object',
+        required: ['name', 'shape', 'datatype', 'data'],
+        properties: {
+          name: { type: 'string' },
+          shape: SHAPE,
+          datatype: DATATYPE,
+          parameters: {
+            type: 'object',
+            description:
+              'With the binary tensor data extension, "binary_data_size": <bytes> replaces "data" (in the JSON ' +
+              'header of an application/octet-stream body only).',
+          },
+          data: DATA,
+        },
+      },
+    },
+    outputs: {
+      type: 'array',
+      description: 'The outputs to return, every output when absent.',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { type: 'string' },
+          parameters: {
+            type: 'object',
+            description: '"binary_data": true returns this output as binary tensor data.',
+          },
+        },
+      },
+    },
+  },
+};
+
+const INFER_RESPONSE: JsonSchema = {
+  title: 'InferResponse',
+  type: 'object',
+  required: ['model_name', 'model_version', 'outputs'],
+  properties: {
+    model_name: { type: 'string' },
+    model_version: { type: 'string' },
+    id: { type: 'string', description: "The request's id, when it had one." },
+    outputs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'shape', 'datatype'],
+        properties: {
+          name: { type: 'string' },
+          shape: SHAPE,
+          datatype: DATATYPE,
+          parameters: {
+            type: 'object',
+            description:
+              '"binary_data_size": <bytes> for an output sent as binary tensor data, which then has no "data".',
+          },
+          data: DATA,
+        },
+      },
+    },
+  },
+};
+
+const PREDICT_REQUEST: JsonSchema = {
+  title: 'PredictRequest',
+  description: 'KServe v1 predict request',
+  type: 'object',
+  required: ['instances'],
+  properties: {
+    instances: {
+      type: 'array',
+      minItems: 1,
+      description: "Rows of the model's single input; the row shape is the input's shape without its batch dimension.",
+    },
+  },
+};
+
+const PREDICT_RESPONSE: JsonSchema = {
+  title: 'PredictResponse',
+  type: 'object',
+  required: ['predictions'],
+  properties: {
+    predictions: {
+      type: 'array',
+      description: "One per instance: the output's row, or {<output name>: row} when the model has several outputs.",
+    },
+  },
+};
+
+const TENSOR_METADATA: JsonSchema = {
+  type: 'object',
+  required: ['name', 'datatype', 'shape'],
+  properties: {
+    name: { type: 'string' },
+    datatype: DATATYPE,
+    shape: { type: 'array', description: '-1 marks a variable-size dimension.', items: { type: 'integer' } },
+  },
+};
+
+const MODEL_METADATA: JsonSchema = {
+  title: 'ModelMetadata',
+  type: 'object',
+  required: ['name', 'versions', 'platform', 'inputs', 'outputs'],
+  properties: {
+    name: { type: 'string' },
+    versions: { type: 'array', description: 'Every version the server holds.', items: { type: 'string' } },
+    platform: { type: 'string', enum: ['onnxruntime_onnx'] },
+    inputs: { type: 'array', items: TENSOR_METADATA },
+    outputs: { type: 'array', items: TENSOR_METADATA },
+  },
+};
+
+const SERVER_METADATA: JsonSchema = {
+  title: 'ServerMetadata',
+  type: 'object',
+  required: ['name', 'version', 'extensions'],
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'string' },
+    extensions: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+const flag = (title: string, name: string, description: string): JsonSchema => ({
+  title,
+  type: 'object',
+  required: [name],
+  properties: { [name]: { type: 'boolean', description } },
+});
+
+const MODEL_READY: JsonSchema = {
+  title: 'ModelReady',
+  type: 'object',
+  required: ['name', 'ready'],
+  properties: { name: { type: 'string' }, ready: { type: 'boolean' } },
+};
+
+const ERROR: JsonSchema = {
+  title: 'Error',
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string', description: 'What was wrong and what was expected.' } },
+};
+
+/** Every body schema, by the name the OpenAPI document and the API Gateway models give it. */
+export const SCHEMAS = {
+  InferRequest: INFER_REQUEST,
+  InferResponse: INFER_RESPONSE,
+  PredictRequest: PREDICT_REQUEST,
+  PredictResponse: PREDICT_RESPONSE,
+  ModelMetadata: MODEL_METADATA,
+  ServerMetadata: SERVER_METADATA,
+  Live: flag('Live', 'live', 'Always true: the server answers.'),
+  Ready: flag('Ready', 'ready', 'Whether every model is loaded.'),
+  ModelReady: MODEL_READY,
+  Error: ERROR,
+} as const satisfies Record<string, JsonSchema>;
+
+export type SchemaName = keyof typeof SCHEMAS;
