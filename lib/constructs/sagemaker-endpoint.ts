@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from './sagemaker-acknowledge';
 import { propsError } from './sagemaker-props-error';
 
 /** SageMaker's allowed serverless memory sizes (ProductionVariantServerlessConfig.MemorySizeInMB). */
@@ -125,6 +126,11 @@ export class SageMakerEndpoint extends Construct {
       description: `SageMaker execution role of model ${props.modelName} version ${props.modelVersion}`,
     });
     props.imageRepository.grantPull(this.role);
+    acknowledgeFinding(this.role, 'AwsSolutions-IAM5[Resource::*]', [
+      'The only statement on Resource "*" is ecr:GetAuthorizationToken, which ECR defines for no resource type;',
+      "the image pull itself (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) is scoped to the image's repository,",
+      "and log writes to the endpoint's own log group.",
+    ]);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         // SageMaker creates the log group if missing (it exists: above) and one stream per instance.

@@ -1,6 +1,7 @@
-import { Errors, Stack } from 'aws-cdk-lib';
+import { type App, Errors, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   instanceArchitecture,
   SageMakerEndpoint,
@@ -8,8 +9,12 @@ import {
 } from '../../lib/constructs/sagemaker-endpoint';
 import { testApp } from './synth';
 
-function endpointStack(props: Partial<SageMakerEndpointProps> = {}): { stack: Stack; endpoint: SageMakerEndpoint } {
-  const stack = new Stack(testApp(), 'Endpoint');
+function endpointStack(
+  props: Partial<SageMakerEndpointProps> = {},
+  options: { nag?: boolean } = {},
+): { app: App; stack: Stack; endpoint: SageMakerEndpoint } {
+  const app = testApp();
+  const stack = new Stack(app, 'Endpoint');
   const endpoint = new SageMakerEndpoint(stack, 'Penguins', {
     modelName: 'penguins',
     modelVersion: '1',
@@ -17,7 +22,8 @@ function endpointStack(props: Partial<SageMakerEndpointProps> = {}): { stack: St
     imageRepository: ecr.Repository.fromRepositoryName(stack, 'Images', 'images'),
     ...props,
   });
-  return { stack, endpoint };
+  if (options.nag === true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, endpoint };
 }
 
 describe('SageMakerEndpoint', () => {
@@ -153,6 +159,14 @@ describe('SageMakerEndpoint', () => {
       const endpointId = stack.getLogicalId(endpoint.endpoint);
       expect(Object.values(targets)[0]?.DependsOn).toContain(endpointId);
     });
+  });
+
+  it.each<[string, Partial<SageMakerEndpointProps>]>([
+    ['serverless', {}],
+    ['instances with autoscaling', { instanceType: 'ml.m5.xlarge', maxInstanceCount: 3 }],
+  ])('reports no unacknowledged cdk-nag AwsSolutions finding on its own, %s', (_what, props) => {
+    const { app } = endpointStack(props, { nag: true });
+    expect(() => app.synth()).not.toThrow();
   });
 
   it.each([
