@@ -157,16 +157,21 @@ export class SageMakerEndpoint extends Construct {
       productionVariants: [{ variantName: this.variantName, modelName: this.model.attrModelName, ...variant }],
     });
 
+    const initial = props.initialInstanceCount ?? 1;
+    const max = props.maxInstanceCount ?? initial;
+    const autoscaled = !this.serverless && max > initial;
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName: this.endpointName,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      // A new model version is a new endpoint config; keep the instance count autoscaling reached instead of falling
+      // back to initialInstanceCount under load. (SageMaker refuses an instance type change on an autoscaled
+      // variant either way: remove maxInstanceCount for that one deploy.)
+      ...(autoscaled ? { retainAllVariantProperties: true } : {}),
     });
     this.endpoint.node.addDependency(this.logGroup);
     this.endpointArn = this.endpoint.attrEndpointArn;
 
-    const initial = props.initialInstanceCount ?? 1;
-    const max = props.maxInstanceCount ?? initial;
-    if (!this.serverless && max > initial) {
+    if (autoscaled) {
       this.scalableTarget = new appscaling.ScalableTarget(this, 'Scaling', {
         serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
         resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,

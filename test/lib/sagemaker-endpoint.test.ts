@@ -45,6 +45,7 @@ describe('SageMakerEndpoint', () => {
       expect(endpoint.serverless).toBe(true);
       expect(endpoint.architecture).toBe('x86_64');
       template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+      template.hasResourceProperties('AWS::SageMaker::Endpoint', { RetainAllVariantProperties: Match.absent() });
     });
 
     it('runs the image with its environment, without network isolation, which serverless does not support', () => {
@@ -155,6 +156,7 @@ describe('SageMakerEndpoint', () => {
           TargetValue: 500,
         },
       });
+      template.hasResourceProperties('AWS::SageMaker::Endpoint', { RetainAllVariantProperties: true });
       const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
       const endpointId = stack.getLogicalId(endpoint.endpoint);
       expect(Object.values(targets)[0]?.DependsOn).toContain(endpointId);
