@@ -1,5 +1,6 @@
 import type { Tensor } from '../protocol/tensor';
-import { type LoadedModel, loadOnnxModel } from './onnx-model';
+import type { LoadedModel } from './model-backend';
+import { loadOnnxModel } from './onnx-model';
 import { loadOnnxModelInWorker } from './worker-model';
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../protocol/tensor';
-import type { LoadedModel } from './onnx-model';
+import type { LoadedModel } from './model-backend';
 import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-messages';
 
 /**

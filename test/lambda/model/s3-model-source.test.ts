@@ -4,11 +4,18 @@ import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { sha256Hex } from '../../../lambda/model/checksum';
-import { ModelRegistry } from '../../../lambda/model/model-registry';
+import { ModelRegistry, type ModelRegistryOptions } from '../../../lambda/model/model-registry';
+import type { ModelSource } from '../../../lambda/model/model-source';
+import { onnxBackends } from '../../../lambda/model/onnx-backend';
+import { loadOnnxModel } from '../../../lambda/model/onnx-model';
 import { S3ModelSource } from '../../../lambda/model/s3-model-source';
 import { logger } from '../../../lambda/observability';
 import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { demoModelFile } from '../../support/demo-models';
+
+/** A registry of ONNX Runtime models on the main thread, as the Lambda handler builds it. */
+const registryOf = (sources: ModelSource[], options?: ModelRegistryOptions) =>
+  new ModelRegistry(onnxBackends(sources, loadOnnxModel), options);
 
 // A real S3-compatible server on loopback: the SDK's requests, signing, errors and streaming bodies all run for real.
 const BUCKET = 'model-bucket';
@@ -71,7 +78,7 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 it('loads a model whose sha256 matches the pinned one and serves its metadata', async () => {
-  const registry = new ModelRegistry([source()]);
+  const registry = registryOf([source()]);
   const model = await registry.get('penguins');
   expect(model.spec.inputs).toEqual([{ name: 'features', datatype: 'FP32', shape: [-1, 4] }]);
   await registry.release();
@@ -82,15 +89,13 @@ it('rejects an artifact whose sha256 differs from the pinned one, saying to rede
   await expect(source({ sha256: wrong }).readBytes()).rejects.toThrow(
     new RegExp(`s3://${BUCKET}/${KEY} has sha256 ${PENGUINS_SHA256} but the deployment pinned ${wrong}.*redeploy`),
   );
-  await expect(new ModelRegistry([source({ sha256: wrong })]).get('penguins')).rejects.toBeInstanceOf(
-    ServiceUnavailableError,
-  );
+  await expect(registryOf([source({ sha256: wrong })]).get('penguins')).rejects.toBeInstanceOf(ServiceUnavailableError);
 });
 
 it('fails with 503 for a missing object and logs where it looked', async () => {
   const missing = 'models/penguins/1/missing.onnx';
   await expect(source({ key: missing }).readBytes()).rejects.toThrow(/NoSuchKey|does not exist/);
-  const registry = new ModelRegistry([source({ key: missing })]);
+  const registry = registryOf([source({ key: missing })]);
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
   expect(logger.error).toHaveBeenCalledWith(
     'model load failed',
@@ -100,7 +105,7 @@ it('fails with 503 for a missing object and logs where it looked', async () => {
 
 it('answers 503 while S3 is down and serves on the first request after the backoff once it is back', async () => {
   let now = 0;
-  const registry = new ModelRegistry([source()], { now: () => now });
+  const registry = registryOf([source()], { now: () => now });
   await server.close();
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
   await expect(registry.tryLoad('penguins')).resolves.toBe(false);
@@ -122,7 +127,7 @@ it('does not download an artifact with the wrong sha256 again before the backoff
     { step: 'initialize', name: 'countDownloads' },
   );
   let now = 0;
-  const registry = new ModelRegistry([source({ sha256: 'f'.repeat(64) }, s3)], { now: () => now });
+  const registry = registryOf([source({ sha256: 'f'.repeat(64) }, s3)], { now: () => now });
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
   expect(downloads).toBe(1);
   for (let request = 0; request < 5; request++) {
