@@ -52,7 +52,30 @@ function buildLocalServer() {
   return BUNDLE;
 }
 
-module.exports = { buildLocalServer };
+/**
+ * Builds the SageMaker container entry point (sagemaker-server.js, run as `node sagemaker-server.js serve`) and the
+ * model worker it starts, side by side in `outDir`, for a container image: everything is bundled except
+ * onnxruntime-node (native binaries, installed in the image's node_modules), so the image needs no other package.
+ */
+function bundleSageMakerContainer(outDir) {
+  require('esbuild').buildSync({
+    entryPoints: {
+      'sagemaker-server': path.join(ROOT, 'lambda', 'sagemaker-server.ts'),
+      'onnx-worker': path.join(ROOT, 'lambda', 'model', 'onnx-worker.ts'),
+    },
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['onnxruntime-node'],
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  return path.join(outDir, 'sagemaker-server.js');
+}
+
+module.exports = { buildLocalServer, bundleSageMakerContainer };
 
 if (require.main === module) {
   process.setSourceMapsEnabled(true);
