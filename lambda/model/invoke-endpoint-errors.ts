@@ -59,18 +59,21 @@ export function invokeEndpointError(error: unknown, endpointName: string): Infer
       if (/not found/i.test(sdk.message ?? '')) return down('does not exist (not created yet, or deleted)');
       break;
   }
-  if (sdk.$metadata?.httpStatusCode === undefined && isNetworkError(sdk)) {
-    return down(`cannot be reached (${sdk.code ?? sdk.name})`);
-  }
+  const network = sdk.$metadata?.httpStatusCode === undefined ? networkErrorCode(sdk) : undefined;
+  if (network !== undefined) return down(`cannot be reached (${network})`);
   logger.error('sagemaker invocation failed', { endpointName, error });
   return new BadGatewayError(`the SageMaker endpoint ${endpointName} could not answer; see the function's logs`);
 }
 
-function isNetworkError(error: SdkError): boolean {
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE'].includes(error.code ?? '') ||
-    error.name === 'TimeoutError'
-  );
+const NETWORK_ERROR = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE)\b/;
+
+/**
+ * The socket error code of a request that never got an HTTP answer. Read from the message too: the SDK wraps an
+ * error that is not an instance of this realm's Error (as under a test runner's sandbox) and keeps only its text.
+ */
+function networkErrorCode(error: SdkError): string | undefined {
+  if (error.name === 'TimeoutError') return 'timeout';
+  return NETWORK_ERROR.exec(error.code ?? '')?.[1] ?? NETWORK_ERROR.exec(error.message ?? '')?.[1];
 }
 
 /** The container's own `{"error"}` message where it sent one (this runtime does), else its text as it is. */
