@@ -2,13 +2,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import S3rver from 's3rver';
+import { buildModelDescriptor, serializeModelDescriptor } from '../../../contract/model-descriptor';
 import { sha256Hex } from '../../../lambda/model/checksum';
+import { S3DescriptorSource } from '../../../lambda/model/descriptor-source';
 import { ModelRegistry, type ModelRegistryOptions } from '../../../lambda/model/model-registry';
 import type { ModelSource } from '../../../lambda/model/model-source';
-import { onnxBackends } from '../../../lambda/model/onnx-backend';
+import { OnnxRuntimeBackend, onnxBackends } from '../../../lambda/model/onnx-backend';
 import { loadOnnxModel } from '../../../lambda/model/onnx-model';
 import { S3ModelSource } from '../../../lambda/model/s3-model-source';
+import { SageMakerForwarderBackend } from '../../../lambda/model/sagemaker-forwarder';
 import { logger } from '../../../lambda/observability';
 import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { demoModelFile } from '../../support/demo-models';
@@ -146,4 +150,61 @@ it('does not download an artifact with the wrong sha256 again before the backoff
       error: expect.objectContaining({ name: 'ChecksumMismatchError' }),
     }),
   );
+});
+
+describe('the pinned descriptor in the bucket', () => {
+  const descriptor = buildModelDescriptor(
+    {
+      name: 'penguins',
+      version: '1',
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
+      outputs: [
+        { name: 'label', datatype: 'BYTES', shape: [-1] },
+        { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
+      ],
+    },
+    { sha256: PENGUINS_SHA256, sizeBytes: PENGUINS.byteLength },
+  );
+  const text = serializeModelDescriptor(descriptor);
+  const DESCRIPTOR_SHA256 = sha256Hex(Buffer.from(text));
+  const DESCRIPTOR_KEY = `models/penguins/1/${DESCRIPTOR_SHA256}.json`;
+  const descriptorSource = (sha256 = DESCRIPTOR_SHA256) =>
+    new S3DescriptorSource(client(), { bucket: BUCKET, key: DESCRIPTOR_KEY, sha256 });
+
+  beforeAll(async () => {
+    await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: DESCRIPTOR_KEY, Body: text }));
+  });
+
+  it('serves a model whose session matches the descriptor', async () => {
+    const model = await new OnnxRuntimeBackend(source(), loadOnnxModel, descriptorSource()).load();
+    expect(model.spec.outputs).toEqual(descriptor.outputs);
+    await model.release();
+  });
+
+  it('refuses a descriptor whose sha256 is not the pinned one, saying to redeploy', async () => {
+    const wrong = '0'.repeat(64);
+    await expect(new OnnxRuntimeBackend(source(), loadOnnxModel, descriptorSource(wrong)).load()).rejects.toThrow(
+      `s3://${BUCKET}/${DESCRIPTOR_KEY} has sha256 ${DESCRIPTOR_SHA256} but the deployment pinned ${wrong}`,
+    );
+  });
+
+  it('gives a forwarded model its spec and readiness from the descriptor alone, without a session', async () => {
+    // No endpoint is called to load: the SageMaker client points at a closed port.
+    const forwarder = new SageMakerForwarderBackend(
+      new SageMakerRuntimeClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      }),
+      { name: 'penguins', version: '1', endpointName: 'penguins-endpoint', descriptor: descriptorSource() },
+    );
+    const registry = new ModelRegistry([forwarder]);
+    expect(await registry.tryLoad('penguins')).toBe(true);
+    expect((await registry.get('penguins')).spec).toEqual({
+      name: 'penguins',
+      version: '1',
+      inputs: descriptor.inputs,
+      outputs: descriptor.outputs,
+    });
+  });
 });
