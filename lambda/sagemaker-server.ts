@@ -79,9 +79,11 @@ async function answer(
   try {
     switch (route) {
       case 'GET /ping': {
-        // A ping retries a failed load (after its backoff), so the container recovers without a restart.
-        const ready = await registry.tryLoad(model.name, model.version);
-        return send(ready ? 200 : 503, 'application/json', JSON.stringify({ ready }));
+        if (registry.allLoaded) return send(200, 'application/json', JSON.stringify({ ready: true }));
+        // Never waits for the load: SageMaker expects a ping answered within 2 s, and a big model loads for longer.
+        // A ping does start a retry of a failed load (after its backoff), so the container recovers by itself.
+        void registry.loadAll();
+        return send(503, 'application/json', JSON.stringify({ ready: false }));
       }
       case 'POST /invocations': {
         const body = await readBody(request, MAX_INVOCATION_BYTES);

@@ -13,6 +13,7 @@ import {
   demoDescriptor,
   type RunningContainer,
   startContainer,
+  waitForOutput,
   waitUntilReady,
 } from './support/sagemaker-container';
 
@@ -145,14 +146,16 @@ it('refuses to serve a model whose session does not match its descriptor: 503 on
   expect(answer.status).toBe(503);
   expect(answer.retryAfter).toMatch(/^\d+$/);
   expect(JSON.parse(answer.body.toString()).error).toMatch(/model penguins version 1 cannot be loaded right now/);
-  expect(refused.output()).toContain(
-    'model penguins version 1 inputs are features FP32 [-1, 4], but its descriptor says features FP32 [-1, 5]',
+  await waitForOutput(
+    refused,
+    /model penguins version 1 inputs are features FP32 \[-1, 4\], but its descriptor says features FP32 \[-1, 5\]/,
   );
+  expect((await fetch(`${refused.url}/ping`)).status).toBe(503);
 });
 
 it('refuses to serve a model file whose sha256 is not the pinned one', async () => {
   const refused = await startContainer(await containerModel('penguins', { sha256: 'f'.repeat(64) }));
   containers.wrongSha = refused;
+  await waitForOutput(refused, /model\.onnx has sha256 [0-9a-f]{64} but the deployment pinned f{64}/);
   expect((await fetch(`${refused.url}/ping`)).status).toBe(503);
-  expect(refused.output()).toMatch(/model\.onnx has sha256 [0-9a-f]{64} but the deployment pinned f{64}/);
 });

@@ -114,6 +114,17 @@ export async function startContainer(modelEnv: NodeJS.ProcessEnv): Promise<Runni
   throw new Error(`the SageMaker container entry point did not start:\n${output}`);
 }
 
+/** Waits until the container has printed a line matching `pattern` (its logs reach the pipe asynchronously). */
+export async function waitForOutput(container: RunningContainer, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = pattern.exec(container.output());
+    if (match !== null) return match[0];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the container never printed ${pattern}:\n${container.output()}`);
+}
+
 /** Polls /ping until it answers 200, or gives up with the last answer. */
 export async function waitUntilReady(url: string, timeoutMs = START_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
