@@ -99,3 +99,9 @@ it('rejects an image configuration without the pinned sha256', () => {
     }),
   ).toThrow(`${ModelEnvironment.sha256} is not set but ${ModelEnvironment.modelPath} is`);
 });
+
+it('rejects a pinned S3 descriptor key without its sha256', () => {
+  expect(() =>
+    backends({ ...s3Environment, [ModelEnvironment.descriptorKey]: `models/penguins/3/${'b'.repeat(64)}.json` }),
+  ).toThrow(`${ModelEnvironment.descriptorSha256} is not set but ${ModelEnvironment.descriptorKey} is`);
+});
