@@ -1,124 +1,31 @@
 import './sagemaker/container-defaults';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { errorHeaders } from './api-gateway-handler';
-import { listen } from './local/listen';
-import { BodyTooLargeError, readBody } from './local/read-body';
+import { isMainThread } from 'node:worker_threads';
 import { loadAdaptiveModel } from './model/adaptive-model';
-import { modelBackendsFromEnvironment } from './model/backends-from-environment';
-import type { ModelBackend } from './model/model-backend';
-import { ModelRegistry } from './model/model-registry';
-import { logger } from './observability';
-import { InferenceError } from './protocol/errors';
-import { invocationAnswer, invocationRequest } from './sagemaker/invocations';
-import { serveRequest } from './serve-request';
-
-/** SageMaker's port when it sets no SAGEMAKER_BIND_TO_PORT. */
-export const SAGEMAKER_DEFAULT_PORT = 8080;
-
-/** SageMaker real-time endpoints take request bodies up to 25 MB (serverless ones 4 MB); larger ones are refused. */
-const MAX_INVOCATION_BYTES = 25 * 1024 * 1024;
-
-export interface SageMakerContainer {
-  readonly server: Server;
-  readonly registry: ModelRegistry;
-  readonly port: number;
-}
+import type { PlaceModel } from './model/model-backend';
+import { loadOnnxModelInWorker, workerEntry } from './model/worker-model';
+import { serveModelInThisThread } from './model/worker-thread';
+import { type SageMakerContainer, startSageMakerContainer } from './sagemaker/container';
 
 /**
- * The runtime as a SageMaker inference container: one model (MODEL_PATH inside the container, pinned by
- * MODEL_SHA256, descriptor.json beside it), `GET /ping` (200 once the model is loaded) and `POST /invocations`
- * (the model's v2 infer, JSON or binary). It listens first and loads the model after, so SageMaker's health check
- * gets a 503 rather than a refused connection while a big model loads.
+ * Adaptive placement: an endpoint sends concurrent requests to one container, so a long inference must not stall the
+ * event loop that answers /ping. The model's worker thread runs this very file (a single-file bundle in the image),
+ * which then serves the model instead of starting a server.
  */
-export async function startSageMakerContainer(
-  env: NodeJS.ProcessEnv = process.env,
-  host = '0.0.0.0',
-): Promise<SageMakerContainer> {
-  const backends = modelBackendsFromEnvironment(loadAdaptiveModel, env);
-  const [model, ...others] = backends;
-  if (model === undefined || others.length > 0) {
-    throw new Error(
-      `a SageMaker container serves one model, but the environment gives ${backends.length}: set MODEL_NAME, ` +
-        'MODEL_VERSION, MODEL_PATH and MODEL_SHA256',
-    );
-  }
-  // Adaptive placement: an endpoint sends concurrent requests to one container, so a long inference must not stall
-  // the event loop that answers /ping.
-  const registry = new ModelRegistry(backends);
-  const server = createServer((request, response) => {
-    void answer(registry, model, request, response);
-  });
-  await listen(server, bindPort(env.SAGEMAKER_BIND_TO_PORT), host);
-  void registry.loadAll();
-  const address = server.address();
-  return { server, registry, port: typeof address === 'object' && address !== null ? address.port : 0 };
-}
-
-function bindPort(text: string | undefined): number {
-  if (text === undefined || text.trim() === '') return SAGEMAKER_DEFAULT_PORT;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`SAGEMAKER_BIND_TO_PORT must be a port number from 0 to 65535, got "${text}"`);
-  }
-  return port;
-}
-
-async function answer(
-  registry: ModelRegistry,
-  model: ModelBackend,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const send = (statusCode: number, contentType: string, body: Uint8Array | string, extra = {}) => {
-    response.writeHead(statusCode, { 'content-type': contentType, ...extra });
-    response.end(body);
-  };
-  const sendError = (statusCode: number, message: string, extra = {}) =>
-    send(statusCode, 'application/json', JSON.stringify({ error: message }), extra);
-  const route = `${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}`;
-  try {
-    switch (route) {
-      case 'GET /ping': {
-        if (registry.allLoaded) return send(200, 'application/json', JSON.stringify({ ready: true }));
-        // Never waits for the load: SageMaker expects a ping answered within 2 s, and a big model loads for longer.
-        // A ping does start a retry of a failed load (after its backoff), so the container recovers by itself.
-        void registry.loadAll();
-        return send(503, 'application/json', JSON.stringify({ ready: false }));
-      }
-      case 'POST /invocations': {
-        const body = await readBody(request, MAX_INVOCATION_BYTES);
-        const answered = invocationAnswer(
-          await serveRequest(registry, invocationRequest(model, request.headers, body)),
-        );
-        return send(answered.statusCode, answered.contentType, answered.body);
-      }
-      default:
-        return sendError(
-          404,
-          `no such operation ${JSON.stringify(route)}; this container serves GET /ping and POST /invocations`,
-        );
-    }
-  } catch (error) {
-    if (error instanceof InferenceError) return sendError(error.statusCode, error.message, errorHeaders(error));
-    if (error instanceof BodyTooLargeError) {
-      return sendError(413, `the request body is over the ${MAX_INVOCATION_BYTES} bytes SageMaker accepts`);
-    }
-    // Internals (stack traces, file paths, ONNX Runtime messages) go to the log, never to the caller.
-    logger.error('invocation failed', { route, error });
-    if (!response.headersSent) sendError(500, 'internal error in the model container; see its CloudWatch logs');
-    else response.end();
-  }
+function placement(entryFile: string): PlaceModel {
+  const script = workerEntry(entryFile);
+  return (name, version, bytes) =>
+    loadAdaptiveModel(name, version, bytes, (n, v, b) => loadOnnxModelInWorker(n, v, b, script));
 }
 
 /** `<entry> serve`, as SageMaker starts an inference container; stops cleanly on SIGTERM. */
-export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   if (argv[0] !== 'serve') {
     console.error(`usage: sagemaker-server serve (SageMaker starts inference containers so); got "${argv.join(' ')}"`);
     process.exit(2);
   }
   let container: SageMakerContainer;
   try {
-    container = await startSageMakerContainer();
+    container = await startSageMakerContainer(placement(process.argv[1] ?? ''));
   } catch (error) {
     console.error(`model-endpoint SageMaker container cannot start: ${(error as Error).message}`);
     process.exit(1);
@@ -133,4 +40,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.once('SIGINT', shutdown);
 }
 
-if (require.main === module) void main();
+// No `require.main === module` test: the image runs this file as an ES module bundle, where `module` does not exist.
+if (isMainThread) void main();
+else void serveModelInThisThread();

@@ -53,26 +53,26 @@ function buildLocalServer() {
 }
 
 /**
- * Builds the SageMaker container entry point (sagemaker-server.js, run as `node sagemaker-server.js serve`) and the
- * model worker it starts, side by side in `outDir`, for a container image: everything is bundled except
- * onnxruntime-node (native binaries, installed in the image's node_modules), so the image needs no other package.
+ * Builds the SageMaker container entry point as the image runs it: one ES module file, `sagemaker-server.mjs` in
+ * `outDir` (run as `node sagemaker-server.mjs serve`), with everything bundled except onnxruntime-node (native
+ * binaries, in the image's node_modules). The model's worker thread runs the same file, so there is no second one.
  */
 function bundleSageMakerContainer(outDir) {
+  const outfile = path.join(outDir, 'sagemaker-server.mjs');
   require('esbuild').buildSync({
-    entryPoints: {
-      'sagemaker-server': path.join(ROOT, 'lambda', 'sagemaker-server.ts'),
-      'onnx-worker': path.join(ROOT, 'lambda', 'model', 'onnx-worker.ts'),
-    },
-    outdir: outDir,
+    entryPoints: [path.join(ROOT, 'lambda', 'sagemaker-server.ts')],
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
+    format: 'esm',
+    // Bundled CommonJS code requires Node built-ins, and the runtime requires onnxruntime-node.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     external: ['onnxruntime-node'],
     sourcemap: true,
     logLevel: 'warning',
   });
-  return path.join(outDir, 'sagemaker-server.js');
+  return outfile;
 }
 
 module.exports = { buildLocalServer, bundleSageMakerContainer };
