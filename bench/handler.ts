@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createApiGatewayHandler } from '../lambda/api-gateway-handler';
-import { type ModelExecution, ModelRegistry } from '../lambda/model/model-registry';
+import { ModelRegistry } from '../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../lambda/model/model-source';
+import { onnxBackends } from '../lambda/model/onnx-backend';
+import { type ModelExecution, PLACEMENTS } from '../lambda/model/placements';
 import { apiGatewayEvent, lambdaContext } from '../test/support/api-gateway-events';
 import { BENCH_MODELS, type BenchCase } from './cases';
 
@@ -56,7 +58,7 @@ function binaryEvent(benchCase: BenchCase): APIGatewayProxyEvent {
  * in worker threads as the local twin runs them), realistic REST proxy events built in advance, every answer checked.
  */
 export async function createHandlerBench(execution: ModelExecution): Promise<HandlerBench> {
-  const registry = new ModelRegistry(modelSourcesFromFolder(BENCH_MODELS), { execution });
+  const registry = new ModelRegistry(onnxBackends(modelSourcesFromFolder(BENCH_MODELS), PLACEMENTS[execution]));
   const failures = await registry.loadAll();
   if (failures.length > 0) throw new Error(`handler bench cannot load models: ${failures[0].error.message}`);
   const handler = createApiGatewayHandler(registry);

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ModelRegistry } from './model/model-registry';
 import { logger, metrics, tracedInvocation } from './observability';
-import { InferenceError, MethodNotAllowedError, ServiceUnavailableError } from './protocol/errors';
+import { InferenceError, MethodNotAllowedError, retryAfterSecondsOf } from './protocol/errors';
 import { type ApiResponse, serveRequest } from './serve-request';
 
 export type ApiGatewayHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -61,15 +61,16 @@ function toResult(response: ApiResponse, headers: Record<string, string> = {}): 
   };
 }
 
+/** Allow for a 405, Retry-After for a 429 or 503. */
+export function errorHeaders(error: InferenceError): Record<string, string> | undefined {
+  if (error instanceof MethodNotAllowedError) return { allow: error.allowed.join(', ') };
+  const retryAfter = retryAfterSecondsOf(error);
+  return retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) };
+}
+
 function errorResult(error: unknown, event: APIGatewayProxyEvent, context: Context): APIGatewayProxyResult {
   if (error instanceof InferenceError) {
-    const extra: Record<string, string> | undefined =
-      error instanceof MethodNotAllowedError
-        ? { allow: error.allowed.join(', ') }
-        : error instanceof ServiceUnavailableError
-          ? { 'retry-after': String(error.retryAfterSeconds) }
-          : undefined;
-    return toResult({ statusCode: error.statusCode, body: { error: error.message } }, extra);
+    return toResult({ statusCode: error.statusCode, body: { error: error.message } }, errorHeaders(error));
   }
   // Internals (stack traces, file paths, ONNX Runtime messages) go to the log, never to the caller.
   logger.error('request failed', { method: event.httpMethod, path: event.path, error });

@@ -3,10 +3,13 @@
 // into a session before init ends: the reported init duration includes it, provisioned concurrency is frozen with
 // the session ready, and the first request only runs the model.
 import { createApiGatewayHandler } from './api-gateway-handler.js';
+import { modelBackendsFromEnvironment } from './model/backends-from-environment.js';
 import { ModelRegistry } from './model/model-registry.js';
-import { modelSourcesFromEnvironment } from './model/sources-from-environment.js';
+import { loadOnnxModel } from './model/onnx-model.js';
 
-const registry = new ModelRegistry(modelSourcesFromEnvironment());
+// The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
+// a worker thread would only add a hop (and its code to the bundle). A sagemaker model's function forwards instead.
+const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.

@@ -9,8 +9,10 @@ import { BodyTooLargeError, checkEventBodySize, readBody } from './local/read-bo
 import { flushRequestLog, logRequest } from './local/request-log';
 import { responseTooLargeError } from './local/response-size';
 import { type ServedVersions, selectServedVersions, unservedVersionError } from './local/served-versions';
+import { loadAdaptiveModel } from './model/adaptive-model';
 import { ModelRegistry } from './model/model-registry';
 import { localModels, type ModelSource } from './model/model-source';
+import { onnxBackends } from './model/onnx-backend';
 
 /**
  * The local twin: serves the models of a repository folder with the same handler that runs in Lambda, by turning
@@ -47,7 +49,8 @@ export async function serveModels(
   print: (line: string) => void,
 ): Promise<{ server: Server; registry: ModelRegistry }> {
   const versions = selectServedVersions(sources, options.allVersions ?? false);
-  const registry = new ModelRegistry(versions.served, { execution: 'adaptive' });
+  // Adaptive placement: a server answers concurrent requests, so a long inference must not stall the event loop.
+  const registry = new ModelRegistry(onnxBackends(versions.served, loadAdaptiveModel));
   const handler = createApiGatewayHandler(registry);
   let loaded = false;
   const server = createServer((request, response) => {

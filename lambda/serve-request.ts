@@ -97,6 +97,9 @@ async function serveRoute(registry: ModelRegistry, route: Route, request: ApiReq
     case 'infer': {
       const model = await registry.get(route.model, route.version);
       const inferRequest = decodeInfer(request, model.spec);
+      // A forwarded model (a SageMaker endpoint) gets the request as it came, once it is known to be valid.
+      const forward = model.forward;
+      if (forward !== undefined) return runModel(model.spec, () => forward(request));
       const outputs = await runModel(model.spec, () => model.run(inferRequest.inputs, inferRequest.outputs));
       return encodeInfer(model.spec, inferRequest, outputs);
     }

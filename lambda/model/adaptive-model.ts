@@ -1,5 +1,6 @@
 import type { Tensor } from '../protocol/tensor';
-import { type LoadedModel, loadOnnxModel } from './onnx-model';
+import type { LoadedModel } from './model-backend';
+import { loadOnnxModel } from './onnx-model';
 import { loadOnnxModelInWorker } from './worker-model';
 
 /**
@@ -27,8 +28,13 @@ export interface AdaptiveModel extends LoadedModel {
  * skip the thread hop, while a large batch, or any request to a heavy model, still runs off the event loop. If an
  * inline run ever overshoots the budget, requests of that size and above go back to the worker.
  */
-export async function loadAdaptiveModel(name: string, version: string, bytes: Uint8Array): Promise<AdaptiveModel> {
-  const worker = await loadOnnxModelInWorker(name, version, bytes);
+export async function loadAdaptiveModel(
+  name: string,
+  version: string,
+  bytes: Uint8Array,
+  loadInWorker: typeof loadOnnxModelInWorker = loadOnnxModelInWorker,
+): Promise<AdaptiveModel> {
+  const worker = await loadInWorker(name, version, bytes);
   let inline: LoadedModel | undefined;
   let inlineLoad: Promise<void> | undefined;
   // The largest request, in input elements, known to run within the budget; 0 while none is.

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../contract/model-descriptor';
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex };
 
 /**
  * Refuses bytes whose sha256 differs from the one pinned at deploy time: a changed or truncated artifact must never

@@ -1,33 +1,9 @@
 import { RuntimeMetric } from '../../contract/environment';
 import { logger, recordModelTiming, traced } from '../observability';
 import { NotFoundError, ServiceUnavailableError } from '../protocol/errors';
-import { loadAdaptiveModel } from './adaptive-model';
-import type { ModelSource } from './model-source';
-import { type LoadedModel, loadOnnxModel } from './onnx-model';
-import { loadOnnxModelInWorker } from './worker-model';
-
-/**
- * Where a model runs:
- * - `main`: on the calling thread. Right for Lambda, where an execution environment serves one request at a time,
- *   so nothing waits behind an inference and a thread hop would only add latency.
- * - `worker`: in the model's own worker thread, so a long inference never stalls the event loop.
- * - `adaptive`: in the worker, and on the main thread for request sizes seen to run within a millisecond (see
- *   adaptive-model.ts). Right for a server handling concurrent requests, such as the local server.
- */
-export type ModelExecution = 'main' | 'worker' | 'adaptive';
-
-const LOADERS: Record<ModelExecution, typeof loadOnnxModel> = {
-  main: loadOnnxModel,
-  worker: loadOnnxModelInWorker,
-  adaptive: loadAdaptiveModel,
-};
+import type { LoadedModel, ModelBackend } from './model-backend';
 
 export interface ModelRegistryOptions {
-  /**
-   * Where each model runs.
-   * @default 'main'
-   */
-  readonly execution?: ModelExecution;
   /**
    * Clock in milliseconds that times the retry backoff; tests pass their own to step through it without waiting.
    * @default performance.now
@@ -56,7 +32,7 @@ class ModelUnavailable extends Error {
 }
 
 /**
- * One model version: its source and, once loaded, its session. A load in flight is shared by concurrent requests.
+ * One model version: its backend and, once loaded, the model. A load in flight is shared by concurrent requests.
  * A failed load is retried, never cached as a failure forever (a transient S3 error, or an artifact fixed by a
  * redeploy, must not poison the execution environment for its whole life), but not before a backoff: every attempt
  * downloads the whole artifact, and a checksum mismatch fails the same way until someone redeploys.
@@ -68,8 +44,7 @@ class ModelSlot {
   private lastFailure: { readonly error: Error; readonly retryAt: number } | undefined;
 
   constructor(
-    readonly source: ModelSource,
-    private readonly loadModel: typeof loadOnnxModel,
+    readonly source: ModelBackend,
     private readonly now: () => number,
   ) {}
 
@@ -102,17 +77,14 @@ class ModelSlot {
     const { name, version, location } = this.source;
     const started = performance.now();
     try {
-      const model = await traced(`## load ${name}`, async () => {
-        const bytes = await this.source.readBytes();
-        return { bytes: bytes.byteLength, loaded: await this.loadModel(name, version, bytes) };
-      });
+      const loaded = await traced(`## load ${name}`, () => this.source.load());
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      logger.info('model loaded', { model: name, version, location, bytes: model.bytes, ms });
+      logger.info('model loaded', { model: name, version, location, ms });
       recordModelTiming(RuntimeMetric.modelLoadTime, { model: name, version }, ms);
       this.failures = 0;
       this.lastFailure = undefined;
-      this.loaded = model.loaded;
-      return model.loaded;
+      this.loaded = loaded;
+      return loaded;
     } catch (cause) {
       const error = cause instanceof Error ? cause : new Error(String(cause));
       this.failures += 1;
@@ -135,13 +107,12 @@ class ModelSlot {
 export class ModelRegistry {
   private readonly slots = new Map<string, Map<string, ModelSlot>>();
 
-  constructor(sources: readonly ModelSource[], options: ModelRegistryOptions = {}) {
-    const loadModel = LOADERS[options.execution ?? 'main'];
+  constructor(backends: readonly ModelBackend[], options: ModelRegistryOptions = {}) {
     const now = options.now ?? (() => performance.now());
-    for (const source of sources) {
-      const versions = this.slots.get(source.name) ?? new Map<string, ModelSlot>();
-      versions.set(source.version, new ModelSlot(source, loadModel, now));
-      this.slots.set(source.name, versions);
+    for (const backend of backends) {
+      const versions = this.slots.get(backend.name) ?? new Map<string, ModelSlot>();
+      versions.set(backend.version, new ModelSlot(backend, now));
+      this.slots.set(backend.name, versions);
     }
   }
 
@@ -196,7 +167,7 @@ export class ModelRegistry {
    * so one broken model does not stop the others from serving. A model within its retry backoff is reported with its
    * last error, without a new attempt.
    */
-  async loadAll(): Promise<Array<{ source: ModelSource; error: Error }>> {
+  async loadAll(): Promise<Array<{ source: ModelBackend; error: Error }>> {
     const slots = [...this.slots.values()].flatMap((versions) => [...versions.values()]);
     const results = await Promise.allSettled(slots.map((slot) => slot.load()));
     return results.flatMap((result, index) => {

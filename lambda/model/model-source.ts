@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { readModelManifest, scanModelRepository } from '../../contract/model-repository';
+import { verifySha256 } from './checksum';
 
-/** Where one model version's bytes come from: a local repository folder or S3. */
+/** Where one model version's bytes come from: a local repository folder, a file inside an image, or S3. */
 export interface ModelSource {
   readonly name: string;
   readonly version: string;
   /** Human-readable location for logs and errors, e.g. `s3://bucket/key` or a file path. */
   readonly location: string;
+  /** The sha256 the deployment pinned, which `readBytes` verifies; absent for a local folder. */
+  readonly sha256?: string;
   /** Reads (and, where a checksum is pinned, verifies) the artifact. */
   readBytes(): Promise<Uint8Array>;
 }
@@ -14,16 +17,20 @@ export interface ModelSource {
 export class FileModelSource implements ModelSource {
   readonly location: string;
 
+  /** `sha256`: the pinned checksum of a model inside an image (MODEL_SHA256); a local folder has none. */
   constructor(
     readonly name: string,
     readonly version: string,
     modelPath: string,
+    readonly sha256?: string,
   ) {
     this.location = modelPath;
   }
 
-  readBytes(): Promise<Uint8Array> {
-    return readFile(this.location);
+  async readBytes(): Promise<Uint8Array> {
+    const bytes = await readFile(this.location);
+    if (this.sha256 !== undefined) verifySha256(bytes, this.sha256, this.location);
+    return bytes;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { modelSpecOfSession, onnxTypeOfDatatype, sessionCreateError } from '../../contract/onnx-model-spec';
 import type { ModelSpec, Tensor, TensorData } from '../protocol/tensor';
+import type { LoadedModel } from './model-backend';
 import { ort } from './onnx-runtime';
 
 /**
@@ -12,24 +13,15 @@ import { ort } from './onnx-runtime';
  */
 const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 4 };
 
-/** A model ready to serve: its protocol metadata and a way to run it. */
-export interface LoadedModel {
-  readonly spec: ModelSpec;
-  /** Runs the model; `inputs` must already match `spec` (the protocol layer checks that). */
-  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
-  /** False once the model can no longer run (its worker thread died); the registry then loads it again. */
-  readonly isAlive: boolean;
-  release(): Promise<void>;
-}
-
 /**
  * Creates the ONNX Runtime session for one model version and derives its protocol metadata from the session, so
  * that what `/v2/models/<name>` reports is exactly what the runtime will check and accept.
  */
 export async function loadOnnxModel(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
+  const runtime = ort();
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+    session = await runtime.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (error) {
     throw sessionCreateError(name, version, error);
   }
@@ -47,7 +39,7 @@ export async function loadOnnxModel(name: string, version: string, bytes: Uint8A
     async run(inputs, outputNames) {
       const feeds: Record<string, OrtTensor> = {};
       for (const input of inputs) {
-        feeds[input.name] = new ort.Tensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
+        feeds[input.name] = new runtime.Tensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
       }
       const results = await session.run(feeds, outputNames as string[]);
       return outputNames.map((outputName) => tensorOf(outputName, spec, results[outputName]));

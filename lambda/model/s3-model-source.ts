@@ -16,6 +16,7 @@ export class S3ModelSource implements ModelSource {
   readonly name: string;
   readonly version: string;
   readonly location: string;
+  readonly sha256: string;
 
   constructor(
     private readonly client: S3Client,
@@ -24,6 +25,7 @@ export class S3ModelSource implements ModelSource {
     this.name = artifact.name;
     this.version = artifact.version;
     this.location = `s3://${artifact.bucket}/${artifact.key}`;
+    this.sha256 = artifact.sha256.toLowerCase();
   }
 
   async readBytes(): Promise<Uint8Array> {

@@ -1,20 +1,32 @@
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../protocol/tensor';
-import type { LoadedModel } from './onnx-model';
+import type { LoadedModel } from './model-backend';
 import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-messages';
 
 /**
  * Beside this file: onnx-worker.ts when run from source (tsx, jest), onnx-worker.js once compiled. A TypeScript
  * entry needs tsx's require hook inside the worker too; `--import tsx` in execArgv does not reach workers on Node 20.
- * Worked out on first use, not at import: the Lambda handler's ES module bundle includes this file but never starts
- * a worker, and has no `__dirname`.
+ * Worked out on first use, not at import: an ES module bundle has no `__dirname`, and the SageMaker container's
+ * single-file bundle passes its own script instead (workerEntry).
  */
-function workerScript(): string {
+function besideThisFile(): string {
   const entry = path.join(__dirname, `onnx-worker${path.extname(__filename)}`);
   return entry.endsWith('.ts')
     ? `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`
     : `require(${JSON.stringify(entry)});`;
+}
+
+/**
+ * The worker code that runs `file`, a bundle whose top level serves a model when it is not the main thread (the
+ * SageMaker container's single-file entry point): an ES module is imported, CommonJS required.
+ */
+export function workerEntry(file: string): string {
+  const absolute = path.resolve(file);
+  return absolute.endsWith('.mjs')
+    ? `import(${JSON.stringify(pathToFileURL(absolute).href)});`
+    : `require(${JSON.stringify(absolute)});`;
 }
 
 export interface TimedRun {
@@ -38,8 +50,13 @@ interface Pending {
  * (health checks, other models) during a long inference. Requests to one model queue in its worker in order.
  * Inputs and outputs cross threads by structured clone: a memory copy, far cheaper than the JSON around them.
  */
-export function loadOnnxModelInWorker(name: string, version: string, bytes: Uint8Array): Promise<WorkerModel> {
-  const worker = new Worker(workerScript(), { eval: true, workerData: { name, version, bytes } satisfies WorkerStart });
+export function loadOnnxModelInWorker(
+  name: string,
+  version: string,
+  bytes: Uint8Array,
+  script: string = besideThisFile(),
+): Promise<WorkerModel> {
+  const worker = new Worker(script, { eval: true, workerData: { name, version, bytes } satisfies WorkerStart });
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let exitError: Error | undefined;

@@ -48,3 +48,42 @@ export class ServiceUnavailableError extends InferenceError {
     super(message);
   }
 }
+
+/** 429: the model's backend is throttling requests; a request after `retryAfterSeconds` may succeed. */
+export class TooManyRequestsError extends InferenceError {
+  readonly statusCode = 429;
+  override readonly name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A client error answered by the model's own server (a SageMaker endpoint running this runtime): its status and
+ * message reach the caller as they are, so a forwarded model answers a bad request exactly as a local one does.
+ */
+export class ForwardedClientError extends InferenceError {
+  override readonly name = 'ForwardedClientError';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** 502: the model's own server failed to answer (a 5xx from a SageMaker endpoint); the details are in its logs. */
+export class BadGatewayError extends InferenceError {
+  readonly statusCode = 502;
+  override readonly name = 'BadGatewayError';
+}
+
+/** The Retry-After header an error's answer carries, in seconds, if any. */
+export function retryAfterSecondsOf(error: InferenceError): number | undefined {
+  return error instanceof ServiceUnavailableError || error instanceof TooManyRequestsError
+    ? error.retryAfterSeconds
+    : undefined;
+}

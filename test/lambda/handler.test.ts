@@ -4,18 +4,21 @@ import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../../lambda/model/model-source';
+import { onnxBackends } from '../../lambda/model/onnx-backend';
+import { loadOnnxModel } from '../../lambda/model/onnx-model';
 import { logger } from '../../lambda/observability';
 import { allDatatypesModel, ELEMENT_TYPES, failsAtRuntimeModel, writeRepository } from '../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS } from '../support/demo-models';
 
-const demoRegistry = new ModelRegistry(modelSourcesFromFolder(DEMO_MODELS));
+const onnxBackendsOf = (folder: string) => onnxBackends(modelSourcesFromFolder(folder), loadOnnxModel);
+const demoRegistry = new ModelRegistry(onnxBackendsOf(DEMO_MODELS));
 const demo = createApiGatewayHandler(demoRegistry);
 const fixtureRepository = writeRepository({
   'all_datatypes/1': allDatatypesModel(),
   'fails_at_runtime/1': failsAtRuntimeModel(),
 });
-const fixtureRegistry = new ModelRegistry(modelSourcesFromFolder(fixtureRepository));
+const fixtureRegistry = new ModelRegistry(onnxBackendsOf(fixtureRepository));
 const fixtures = createApiGatewayHandler(fixtureRegistry);
 afterAll(() => Promise.all([demoRegistry.release(), fixtureRegistry.release()]));
 

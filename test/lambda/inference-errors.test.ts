@@ -20,6 +20,8 @@ interface RuntimeModules {
   readonly handlerModule: typeof import('../../lambda/api-gateway-handler');
   readonly registryModule: typeof import('../../lambda/model/model-registry');
   readonly sourceModule: typeof import('../../lambda/model/model-source');
+  readonly backendModule: typeof import('../../lambda/model/onnx-backend');
+  readonly onnxModule: typeof import('../../lambda/model/onnx-model');
   readonly observability: typeof import('../../lambda/observability');
 }
 
@@ -31,6 +33,8 @@ function freshRuntime(): RuntimeModules {
       handlerModule: require('../../lambda/api-gateway-handler'),
       registryModule: require('../../lambda/model/model-registry'),
       sourceModule: require('../../lambda/model/model-source'),
+      backendModule: require('../../lambda/model/onnx-backend'),
+      onnxModule: require('../../lambda/model/onnx-model'),
       observability: require('../../lambda/observability'),
     };
   });
@@ -49,9 +53,11 @@ async function serve(requests: Array<{ method?: string; path: string; body?: obj
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   const answers: Answer[] = [];
   try {
-    const { handlerModule, registryModule, sourceModule, observability } = freshRuntime();
+    const { handlerModule, registryModule, sourceModule, backendModule, onnxModule, observability } = freshRuntime();
     jest.spyOn(observability.logger, 'error').mockImplementation(() => undefined);
-    const registry = new registryModule.ModelRegistry(sourceModule.modelSourcesFromFolder(repository));
+    const registry = new registryModule.ModelRegistry(
+      backendModule.onnxBackends(sourceModule.modelSourcesFromFolder(repository), onnxModule.loadOnnxModel),
+    );
     const handler = handlerModule.createApiGatewayHandler(registry);
     for (const request of requests) {
       const result: APIGatewayProxyResult = await handler(apiGatewayEvent(request), lambdaContext);

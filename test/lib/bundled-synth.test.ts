@@ -71,6 +71,26 @@ describe('full synth with bundling', () => {
     }
   });
 
+  it('bundles no worker-thread code into the handler: Lambda runs the model on the main thread', () => {
+    for (const fn of stack.functions) {
+      const dir = stagedDir(fn.function);
+      const map = JSON.parse(fs.readFileSync(path.join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      const runtimeSources = map.sources
+        .filter((source) => /\/lambda\//.test(source))
+        .map((source) => path.basename(source));
+      expect(runtimeSources).toEqual(
+        expect.arrayContaining(['handler.mts', 'onnx-model.ts', 'sagemaker-forwarder.ts']),
+      );
+      for (const workerFile of ['worker-model.ts', 'adaptive-model.ts', 'onnx-worker.ts', 'placements.ts']) {
+        expect(runtimeSources).not.toContain(workerFile);
+      }
+      const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(code).not.toMatch(/worker_threads/);
+      // The forwarder's SDK client is the runtime's own copy, as the S3 client is.
+      expect(code).toMatch(/from\s*"@aws-sdk\/client-sagemaker-runtime"/);
+    }
+  });
+
   it('stages each model under its content-addressed key for the upload', () => {
     const deployment = stack.modelStore.deployment;
     if (deployment === undefined) throw new Error('no upload');

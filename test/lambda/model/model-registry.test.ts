@@ -1,11 +1,22 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { MAX_RETRY_DELAY_MS, ModelRegistry, retryDelayMs } from '../../../lambda/model/model-registry';
+import {
+  MAX_RETRY_DELAY_MS,
+  ModelRegistry,
+  type ModelRegistryOptions,
+  retryDelayMs,
+} from '../../../lambda/model/model-registry';
 import { FileModelSource, type ModelSource } from '../../../lambda/model/model-source';
+import { onnxBackends } from '../../../lambda/model/onnx-backend';
+import { loadOnnxModel } from '../../../lambda/model/onnx-model';
 import { logger } from '../../../lambda/observability';
 import { NotFoundError, ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { allDatatypesModel, writeRepository } from '../../fixtures/test-models';
 import { demoModelFile } from '../../support/demo-models';
+
+/** A registry of ONNX Runtime models on the main thread, as the Lambda handler builds it. */
+const registryOf = (sources: ModelSource[], options?: ModelRegistryOptions) =>
+  new ModelRegistry(onnxBackends(sources, loadOnnxModel), options);
 
 const PENGUINS = demoModelFile('penguins');
 
@@ -36,7 +47,7 @@ class CountingSource implements ModelSource {
 }
 
 it('serves the highest version by default and any version by name', async () => {
-  const registry = new ModelRegistry([
+  const registry = registryOf([
     new CountingSource('m', '2', allDatatypesModel),
     new CountingSource('m', '10', () => readFileSync(PENGUINS)),
     new CountingSource('m', '1', allDatatypesModel),
@@ -49,7 +60,7 @@ it('serves the highest version by default and any version by name', async () => 
 
 it('shares one load between concurrent requests and keeps the session afterwards', async () => {
   const source = new CountingSource('m', '1', () => readFileSync(PENGUINS));
-  const registry = new ModelRegistry([source]);
+  const registry = registryOf([source]);
   const [a, b] = await Promise.all([registry.get('m'), registry.get('m')]);
   expect(a).toBe(b);
   await registry.get('m');
@@ -61,7 +72,7 @@ it.each([
   ['an unknown model', 'other', undefined, /unknown model "other"; this endpoint serves: m/],
   ['an unknown version', 'm', '3', /model "m" has no version 3; available versions: 1/],
 ])('rejects %s with NotFoundError', async (_case, name, version, message) => {
-  const registry = new ModelRegistry([new CountingSource('m', '1', allDatatypesModel)]);
+  const registry = registryOf([new CountingSource('m', '1', allDatatypesModel)]);
   await expect(registry.get(name, version)).rejects.toThrow(NotFoundError);
   await expect(registry.get(name, version)).rejects.toThrow(message);
   await expect(registry.tryLoad(name, version)).rejects.toThrow(NotFoundError);
@@ -71,7 +82,7 @@ it('retries a failed load on the first request after the backoff instead of cach
   const root = writeRepository({});
   const modelPath = path.join(root, 'penguins', '1', 'model.onnx');
   const clock = manualClock();
-  const registry = new ModelRegistry([new FileModelSource('penguins', '1', modelPath)], { now: clock.now });
+  const registry = registryOf([new FileModelSource('penguins', '1', modelPath)], { now: clock.now });
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
   expect(registry.allLoaded).toBe(false);
 
@@ -85,7 +96,7 @@ it('retries a failed load on the first request after the backoff instead of cach
 });
 
 it('reports every broken model from loadAll without stopping the others', async () => {
-  const registry = new ModelRegistry([
+  const registry = registryOf([
     new CountingSource('good', '1', allDatatypesModel),
     new CountingSource('broken', '1', () => new TextEncoder().encode('not an onnx model')),
   ]);
@@ -111,7 +122,7 @@ it.each([
 it('answers 503 with Retry-After within the backoff without reading the artifact again', async () => {
   const clock = manualClock();
   const source = new CountingSource('broken', '1', () => new TextEncoder().encode('not an onnx model'));
-  const registry = new ModelRegistry([source], { now: clock.now });
+  const registry = registryOf([source], { now: clock.now });
   const expectations: Array<[advanceMs: number, reads: number, retryAfterSeconds: number]> = [
     [0, 1, 1], // first failure: next attempt in 1 s
     [999, 1, 1], // still within it: no read, 1 ms left rounds up to 1 s
@@ -142,7 +153,7 @@ it('starts the backoff from 1 s again after a successful load', async () => {
   const source = new CountingSource('m', '1', () =>
     broken ? new TextEncoder().encode('not an onnx model') : readFileSync(PENGUINS),
   );
-  const registry = new ModelRegistry([source], { now: clock.now });
+  const registry = registryOf([source], { now: clock.now });
   await expect(registry.get('m')).rejects.toMatchObject({ retryAfterSeconds: 1 });
   clock.advance(1_000);
   await expect(registry.get('m')).rejects.toMatchObject({ retryAfterSeconds: 2 });

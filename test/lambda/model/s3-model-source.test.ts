@@ -2,13 +2,24 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import S3rver from 's3rver';
+import { buildModelDescriptor, serializeModelDescriptor } from '../../../contract/model-descriptor';
 import { sha256Hex } from '../../../lambda/model/checksum';
-import { ModelRegistry } from '../../../lambda/model/model-registry';
+import { S3DescriptorSource } from '../../../lambda/model/descriptor-source';
+import { ModelRegistry, type ModelRegistryOptions } from '../../../lambda/model/model-registry';
+import type { ModelSource } from '../../../lambda/model/model-source';
+import { OnnxRuntimeBackend, onnxBackends } from '../../../lambda/model/onnx-backend';
+import { loadOnnxModel } from '../../../lambda/model/onnx-model';
 import { S3ModelSource } from '../../../lambda/model/s3-model-source';
+import { SageMakerForwarderBackend } from '../../../lambda/model/sagemaker-forwarder';
 import { logger } from '../../../lambda/observability';
 import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { demoModelFile } from '../../support/demo-models';
+
+/** A registry of ONNX Runtime models on the main thread, as the Lambda handler builds it. */
+const registryOf = (sources: ModelSource[], options?: ModelRegistryOptions) =>
+  new ModelRegistry(onnxBackends(sources, loadOnnxModel), options);
 
 // A real S3-compatible server on loopback: the SDK's requests, signing, errors and streaming bodies all run for real.
 const BUCKET = 'model-bucket';
@@ -71,7 +82,7 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 it('loads a model whose sha256 matches the pinned one and serves its metadata', async () => {
-  const registry = new ModelRegistry([source()]);
+  const registry = registryOf([source()]);
   const model = await registry.get('penguins');
   expect(model.spec.inputs).toEqual([{ name: 'features', datatype: 'FP32', shape: [-1, 4] }]);
   await registry.release();
@@ -82,15 +93,13 @@ it('rejects an artifact whose sha256 differs from the pinned one, saying to rede
   await expect(source({ sha256: wrong }).readBytes()).rejects.toThrow(
     new RegExp(`s3://${BUCKET}/${KEY} has sha256 ${PENGUINS_SHA256} but the deployment pinned ${wrong}.*redeploy`),
   );
-  await expect(new ModelRegistry([source({ sha256: wrong })]).get('penguins')).rejects.toBeInstanceOf(
-    ServiceUnavailableError,
-  );
+  await expect(registryOf([source({ sha256: wrong })]).get('penguins')).rejects.toBeInstanceOf(ServiceUnavailableError);
 });
 
 it('fails with 503 for a missing object and logs where it looked', async () => {
   const missing = 'models/penguins/1/missing.onnx';
   await expect(source({ key: missing }).readBytes()).rejects.toThrow(/NoSuchKey|does not exist/);
-  const registry = new ModelRegistry([source({ key: missing })]);
+  const registry = registryOf([source({ key: missing })]);
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
   expect(logger.error).toHaveBeenCalledWith(
     'model load failed',
@@ -100,7 +109,7 @@ it('fails with 503 for a missing object and logs where it looked', async () => {
 
 it('answers 503 while S3 is down and serves on the first request after the backoff once it is back', async () => {
   let now = 0;
-  const registry = new ModelRegistry([source()], { now: () => now });
+  const registry = registryOf([source()], { now: () => now });
   await server.close();
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503 });
   await expect(registry.tryLoad('penguins')).resolves.toBe(false);
@@ -122,7 +131,7 @@ it('does not download an artifact with the wrong sha256 again before the backoff
     { step: 'initialize', name: 'countDownloads' },
   );
   let now = 0;
-  const registry = new ModelRegistry([source({ sha256: 'f'.repeat(64) }, s3)], { now: () => now });
+  const registry = registryOf([source({ sha256: 'f'.repeat(64) }, s3)], { now: () => now });
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
   expect(downloads).toBe(1);
   for (let request = 0; request < 5; request++) {
@@ -141,4 +150,61 @@ it('does not download an artifact with the wrong sha256 again before the backoff
       error: expect.objectContaining({ name: 'ChecksumMismatchError' }),
     }),
   );
+});
+
+describe('the pinned descriptor in the bucket', () => {
+  const descriptor = buildModelDescriptor(
+    {
+      name: 'penguins',
+      version: '1',
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
+      outputs: [
+        { name: 'label', datatype: 'BYTES', shape: [-1] },
+        { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
+      ],
+    },
+    { sha256: PENGUINS_SHA256, sizeBytes: PENGUINS.byteLength },
+  );
+  const text = serializeModelDescriptor(descriptor);
+  const DESCRIPTOR_SHA256 = sha256Hex(Buffer.from(text));
+  const DESCRIPTOR_KEY = `models/penguins/1/${DESCRIPTOR_SHA256}.json`;
+  const descriptorSource = (sha256 = DESCRIPTOR_SHA256) =>
+    new S3DescriptorSource(client(), { bucket: BUCKET, key: DESCRIPTOR_KEY, sha256 });
+
+  beforeAll(async () => {
+    await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: DESCRIPTOR_KEY, Body: text }));
+  });
+
+  it('serves a model whose session matches the descriptor', async () => {
+    const model = await new OnnxRuntimeBackend(source(), loadOnnxModel, descriptorSource()).load();
+    expect(model.spec.outputs).toEqual(descriptor.outputs);
+    await model.release();
+  });
+
+  it('refuses a descriptor whose sha256 is not the pinned one, saying to redeploy', async () => {
+    const wrong = '0'.repeat(64);
+    await expect(new OnnxRuntimeBackend(source(), loadOnnxModel, descriptorSource(wrong)).load()).rejects.toThrow(
+      `s3://${BUCKET}/${DESCRIPTOR_KEY} has sha256 ${DESCRIPTOR_SHA256} but the deployment pinned ${wrong}`,
+    );
+  });
+
+  it('gives a forwarded model its spec and readiness from the descriptor alone, without a session', async () => {
+    // No endpoint is called to load: the SageMaker client points at a closed port.
+    const forwarder = new SageMakerForwarderBackend(
+      new SageMakerRuntimeClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      }),
+      { name: 'penguins', version: '1', endpointName: 'penguins-endpoint', descriptor: descriptorSource() },
+    );
+    const registry = new ModelRegistry([forwarder]);
+    expect(await registry.tryLoad('penguins')).toBe(true);
+    expect((await registry.get('penguins')).spec).toEqual({
+      name: 'penguins',
+      version: '1',
+      inputs: descriptor.inputs,
+      outputs: descriptor.outputs,
+    });
+  });
 });

@@ -1,11 +1,13 @@
 import { createApiGatewayHandler } from '../../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../../../lambda/model/model-source';
+import { onnxBackends } from '../../../lambda/model/onnx-backend';
+import { loadOnnxModelInWorker } from '../../../lambda/model/worker-model';
 import { allDatatypesModel, slowMatMulModel, writeRepository } from '../../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../../support/api-gateway-events';
 
 const repository = writeRepository({ 'slow/1': slowMatMulModel(), 'all_datatypes/1': allDatatypesModel() });
-const registry = new ModelRegistry(modelSourcesFromFolder(repository), { execution: 'worker' });
+const registry = new ModelRegistry(onnxBackends(modelSourcesFromFolder(repository), loadOnnxModelInWorker));
 const handler = createApiGatewayHandler(registry);
 afterAll(() => registry.release());
 

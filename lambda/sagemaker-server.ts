@@ -1,0 +1,45 @@
+import './sagemaker/container-defaults';
+import { isMainThread } from 'node:worker_threads';
+import { loadAdaptiveModel } from './model/adaptive-model';
+import type { PlaceModel } from './model/model-backend';
+import { loadOnnxModelInWorker, workerEntry } from './model/worker-model';
+import { serveModelInThisThread } from './model/worker-thread';
+import { type SageMakerContainer, startSageMakerContainer } from './sagemaker/container';
+
+/**
+ * Adaptive placement: an endpoint sends concurrent requests to one container, so a long inference must not stall the
+ * event loop that answers /ping. The model's worker thread runs this very file (a single-file bundle in the image),
+ * which then serves the model instead of starting a server.
+ */
+function placement(entryFile: string): PlaceModel {
+  const script = workerEntry(entryFile);
+  return (name, version, bytes) =>
+    loadAdaptiveModel(name, version, bytes, (n, v, b) => loadOnnxModelInWorker(n, v, b, script));
+}
+
+/** `<entry> serve`, as SageMaker starts an inference container; stops cleanly on SIGTERM. */
+async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (argv[0] !== 'serve') {
+    console.error(`usage: sagemaker-server serve (SageMaker starts inference containers so); got "${argv.join(' ')}"`);
+    process.exit(2);
+  }
+  let container: SageMakerContainer;
+  try {
+    container = await startSageMakerContainer(placement(process.argv[1] ?? ''));
+  } catch (error) {
+    console.error(`model-endpoint SageMaker container cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  console.log(`model-endpoint SageMaker container listening on port ${container.port}`);
+  const shutdown = () => {
+    container.server.close(() => void container.registry.release().then(() => process.exit(0)));
+    container.server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+// No `require.main === module` test: the image runs this file as an ES module bundle, where `module` does not exist.
+if (isMainThread) void main();
+else void serveModelInThisThread();
