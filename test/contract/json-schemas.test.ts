@@ -5,9 +5,9 @@ import { expandPath, type Operation, ROUTES } from '../../contract/http-api';
 import { type JsonSchema, SCHEMAS } from '../../contract/json-schemas';
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
-import { modelSourcesFromFolder } from '../../lambda/model/model-source';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS } from '../support/demo-models';
+import { onnxBackendsOf } from '../support/model-backends';
 
 // The schemas against real answers of the runtime, so that the OpenAPI document describes what it serves and API
 // Gateway's request validator (draft 4) lets through every request the runtime accepts.
@@ -36,7 +36,7 @@ const REQUEST_BODIES: Readonly<Partial<Record<Operation, object>>> = {
   predict: { instances: PENGUINS },
 };
 
-const registry = new ModelRegistry(modelSourcesFromFolder(DEMO_MODELS));
+const registry = new ModelRegistry(onnxBackendsOf(DEMO_MODELS));
 const handler = createApiGatewayHandler(registry);
 afterAll(() => registry.release());
 

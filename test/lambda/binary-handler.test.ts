@@ -1,15 +1,12 @@
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
-import { modelSourcesFromFolder } from '../../lambda/model/model-source';
-import { onnxBackends } from '../../lambda/model/onnx-backend';
-import { loadOnnxModel } from '../../lambda/model/onnx-model';
 import { allDatatypesModel, ELEMENT_TYPES, writeRepository } from '../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { binaryRequest, bytesElements, rawBytes, readBinaryResponse } from '../support/binary-tensor-data';
 import { DEMO_MODELS } from '../support/demo-models';
+import { onnxBackendsOf } from '../support/model-backends';
 
 // The binary tensor data extension through the real API Gateway handler, real events and real ONNX Runtime models.
-const onnxBackendsOf = (folder: string) => onnxBackends(modelSourcesFromFolder(folder), loadOnnxModel);
 const demoRegistry = new ModelRegistry(onnxBackendsOf(DEMO_MODELS));
 const fixtureRegistry = new ModelRegistry(onnxBackendsOf(writeRepository({ 'all_datatypes/1': allDatatypesModel() })));
 const demo = createApiGatewayHandler(demoRegistry);

@@ -3,15 +3,12 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
-import { modelSourcesFromFolder } from '../../lambda/model/model-source';
-import { onnxBackends } from '../../lambda/model/onnx-backend';
-import { loadOnnxModel } from '../../lambda/model/onnx-model';
 import { logger } from '../../lambda/observability';
 import { allDatatypesModel, ELEMENT_TYPES, failsAtRuntimeModel, writeRepository } from '../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS } from '../support/demo-models';
+import { onnxBackendsOf } from '../support/model-backends';
 
-const onnxBackendsOf = (folder: string) => onnxBackends(modelSourcesFromFolder(folder), loadOnnxModel);
 const demoRegistry = new ModelRegistry(onnxBackendsOf(DEMO_MODELS));
 const demo = createApiGatewayHandler(demoRegistry);
 const fixtureRepository = writeRepository({

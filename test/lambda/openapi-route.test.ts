@@ -7,12 +7,13 @@ import { ModelRegistry } from '../../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../../lambda/model/model-source';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS } from '../support/demo-models';
+import { onnxBackendsOf } from '../support/model-backends';
 
 // The runtime serves the contract's OpenAPI document itself, on Lambda and locally, so it describes what it runs.
 
 describe('GET /v2/openapi.json', () => {
   it('answers the OpenAPI document from the Lambda handler', async () => {
-    const registry = new ModelRegistry(modelSourcesFromFolder(DEMO_MODELS));
+    const registry = new ModelRegistry(onnxBackendsOf(DEMO_MODELS));
     try {
       const handler = createApiGatewayHandler(registry);
       const result: APIGatewayProxyResult = await handler(
