@@ -58,7 +58,7 @@ describe('full synth with bundling', () => {
   });
 
   it('bundles each handler as a minified ES module with a source map, leaving ONNX Runtime and the AWS SDK to the runtime', () => {
-    for (const fn of stack.functions) {
+    for (const fn of stack.models) {
       const dir = stagedDir(fn.function);
       expect(listFiles(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
@@ -92,7 +92,7 @@ describe('full synth with bundling', () => {
   it('keeps every function with its layers below the 250 MB unzipped limit', () => {
     const layerBytes = directorySizeBytes(stagedDir(stack.onnxRuntime.layer));
     expect(layerBytes).toBe(stack.onnxRuntime.unzippedSizeBytes);
-    for (const fn of stack.functions) {
+    for (const fn of stack.models) {
       const total = directorySizeBytes(stagedDir(fn.function)) + layerBytes;
       expect(total).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
     }
@@ -125,6 +125,9 @@ describe('full synth with bundling', () => {
         modelBucket: new s3.Bucket(bigStack, 'Bucket'),
         modelKey: 'models/big/1/x.onnx',
         modelSha256: 'a'.repeat(64),
+        modelSizeBytes: 1024,
+        descriptorKey: 'models/big/1/y.json',
+        descriptorSha256: 'b'.repeat(64),
         layers: [layer],
       });
     });

@@ -15,7 +15,7 @@ import { ModelEnvironment } from '../../contract/environment';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS, demoModelFile } from '../support/demo-models';
-import { buildStack } from './synth';
+import { buildCheckedStack } from './synth';
 
 // The artifact `cdk deploy` ships, run as Lambda runs it: the ES module bundle esbuild produced at synth, with the
 // environment the template gives the function, loading its model from an S3-compatible server on loopback and
@@ -43,7 +43,7 @@ let xrayDaemon: Socket;
 const traces: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  ({ app, stack } = buildStack({ modelsDir: DEMO_MODELS, models: { penguins: {} } }, { bundling: true }));
+  ({ app, stack } = await buildCheckedStack({ modelsDir: DEMO_MODELS, models: { penguins: {} } }, { bundling: true }));
   app.synth();
   const template = Template.fromStack(stack);
   const [fn] = Object.values(
@@ -77,6 +77,15 @@ beforeAll(async () => {
       Bucket: BUCKET,
       Key: functionEnvironment[ModelEnvironment.key],
       Body: fs.readFileSync(demoModelFile('penguins')),
+    }),
+  );
+  // The descriptor beside it, as the upload puts it there.
+  const [artifact] = stack.modelStore.artifacts;
+  await client.send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: functionEnvironment[ModelEnvironment.descriptorKey],
+      Body: artifact?.descriptorJson,
     }),
   );
   client.destroy();
@@ -120,7 +129,7 @@ afterAll(async () => {
 });
 
 function bundleDir(): string {
-  const [fn] = stack.functions;
+  const [fn] = stack.models;
   const asset = fn.function.node.findChild('Code');
   if (!(asset instanceof Asset)) throw new Error('the function has no Code asset');
   return path.resolve(app.outdir, asset.assetPath);

@@ -113,7 +113,7 @@ describe('inference functions', () => {
     });
   });
 
-  it('lets a function read its own model key and nothing else in the bucket', () => {
+  it('lets a function read its own model key and descriptor key and nothing else in the bucket', () => {
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ModelsalphaRole') }] },
     });
@@ -121,13 +121,17 @@ describe('inference functions', () => {
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
     const s3Statements = statements.filter((statement) => JSON.stringify(statement.Action).includes('s3:'));
-    expect(s3Statements).toEqual([
-      {
-        Action: 's3:GetObject',
-        Effect: 'Allow',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ModelStoreBucket9405F36E', 'Arn'] }, `/${alphaKey()}`]] },
-      },
-    ]);
+    const objectArn = (key: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': ['ModelStoreBucket9405F36E', 'Arn'] }, `/${key}`]],
+    });
+    const alpha = stack.modelStore.artifactOf('alpha', '2');
+    expect(alpha.descriptorKey).toMatch(/^models\/alpha\/2\/[0-9a-f]{64}\.json$/);
+    expect(s3Statements).toHaveLength(1);
+    expect(s3Statements[0]).toMatchObject({ Action: 's3:GetObject', Effect: 'Allow' });
+    expect(s3Statements[0]?.Resource).toHaveLength(2);
+    expect(s3Statements[0]?.Resource).toEqual(
+      expect.arrayContaining([objectArn(alphaKey()), objectArn(alpha.descriptorKey)]),
+    );
   });
 
   it('points a live alias at the current version, without provisioned concurrency by default', () => {
@@ -477,7 +481,7 @@ describe('stages', () => {
       const services = Object.values(template.findResources('AWS::Lambda::Function'))
         .map((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)
         .filter((service) => service !== undefined);
-      expect(services).toEqual(stack.functions.map(() => `model-endpoint-${stage}`));
+      expect(services).toEqual(stack.models.map(() => `model-endpoint-${stage}`));
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: RuntimeMetric.inferenceErrors,
         Dimensions: Match.arrayWith([{ Name: 'service', Value: `model-endpoint-${stage}` }]),
