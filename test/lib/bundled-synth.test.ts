@@ -71,7 +71,7 @@ describe('full synth with bundling', () => {
     }
   });
 
-  it('stages each model under its content-addressed key for the upload', () => {
+  it('stages each model and its descriptor under their content-addressed keys for the upload', () => {
     const deployment = stack.modelStore.deployment;
     if (deployment === undefined) throw new Error('no upload');
     const staged = deployment.node
@@ -85,6 +85,8 @@ describe('full synth with bundling', () => {
       expect.arrayContaining([
         `models/alpha/2/${fixtureSha256('alpha', '2')}.onnx`,
         `models/beta/1/${fixtureSha256('beta', '1')}.onnx`,
+        stack.modelStore.artifactOf('alpha', '2').descriptorKey,
+        stack.modelStore.artifactOf('beta', '1').descriptorKey,
       ]),
     );
   });
