@@ -101,5 +101,5 @@ export function chooseBackend(choice: BackendChoice, sizeBytes: number): Backend
 }
 
 function mib(bytes: number): string {
-  return `${(bytes / MiB).toFixed(1)} MiB`;
+  return bytes < MiB ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / MiB).toFixed(1)} MiB`;
 }

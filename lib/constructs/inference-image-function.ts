@@ -3,6 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ModelEnvironment } from '../../contract/environment';
@@ -51,8 +52,6 @@ export class InferenceImageFunction extends Construct {
   public readonly modelVersion: string;
   public readonly scaling?: lambda.IScalableFunctionAttribute;
   public readonly provisioned: boolean;
-  /** The staged Docker build context (Dockerfile, runtime/, onnxruntime/, model/). */
-  public readonly contextDir: string;
 
   constructor(scope: Construct, id: string, props: InferenceImageFunctionProps) {
     super(scope, id);
@@ -77,7 +76,7 @@ export class InferenceImageFunction extends Construct {
     ({ role: this.role, logGroup: this.logGroup } = functionRoleAndLogs(this, props.modelName, props.logRetention));
     const common = commonFunctionSettings(props);
 
-    this.contextDir = stageImageContext({
+    const contextDir = stageImageContext({
       entry,
       modelPath: props.modelPath,
       descriptorJson: props.descriptorJson,
@@ -96,7 +95,7 @@ export class InferenceImageFunction extends Construct {
     });
 
     this.function = new lambda.DockerImageFunction(this, 'Function', {
-      code: lambda.DockerImageCode.fromImageAsset(this.contextDir, {
+      code: lambda.DockerImageCode.fromImageAsset(contextDir, {
         // arm64: the linux-arm64 ONNX Runtime is 25 MB vs 45 MB for x64, and Graviton is cheaper per GB-s.
         platform: Platform.LINUX_ARM64,
       }),
@@ -120,6 +119,12 @@ export class InferenceImageFunction extends Construct {
         ...common.runtimeEnvironment,
       },
     });
+
+    // The function bound its image asset above, which copied the context into the cloud assembly: the temporary
+    // folder has served its purpose, unless asset staging is off (SAM local), where the assembly points at it.
+    if (this.node.tryGetContext(cxapi.DISABLE_ASSET_STAGING_CONTEXT) !== true) {
+      fs.rmSync(contextDir, { recursive: true, force: true });
+    }
 
     ({
       alias: this.alias,

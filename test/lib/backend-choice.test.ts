@@ -35,7 +35,7 @@ describe('auto backend choice', () => {
   it('keeps a backend set in the configuration, whatever the size', () => {
     expect(chooseBackend('lambda-image', 1024)).toEqual({
       backend: 'lambda-image',
-      reason: 'backend "lambda-image" set in the configuration (0.0 MiB)',
+      reason: 'backend "lambda-image" set in the configuration (1.0 KiB)',
     });
     expect(chooseBackend('lambda', ZIP_MAX_MODEL_BYTES * 2).backend).toBe('lambda');
   });

@@ -25,6 +25,7 @@ let app: App;
 let stack: ModelEndpointStack;
 let context: string;
 let environment: Record<string, string>;
+let imageHash: string;
 
 beforeAll(async () => {
   ({ app, stack } = await buildCheckedStack(
@@ -35,8 +36,9 @@ beforeAll(async () => {
   const manifest = JSON.parse(
     fs.readFileSync(path.join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'),
   ) as { dockerImages: Record<string, { source: { directory: string } }> };
-  const [image] = Object.values(manifest.dockerImages);
-  if (image === undefined) throw new Error('no container image asset was staged');
+  const [[hash, image] = []] = Object.entries(manifest.dockerImages);
+  if (image === undefined || hash === undefined) throw new Error('no container image asset was staged');
+  imageHash = hash;
   context = path.join(assembly.directory, image.source.directory);
   const [fn] = Object.values(
     Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { PackageType: 'Image' } }),
@@ -64,6 +66,22 @@ function filesBelow(dir: string): string[] {
 }
 
 describe('lambda-image build context', () => {
+  it('hashes to the same image on every synth of the same model, so an unchanged model is not rebuilt', async () => {
+    const again = await buildCheckedStack(
+      { modelsDir: DEMO_MODELS, models: { penguins: { backend: 'lambda-image' } } },
+      { bundling: true },
+    );
+    const assembly = again.app.synth();
+    try {
+      const manifest = JSON.parse(
+        fs.readFileSync(path.join(assembly.directory, `${again.stack.artifactId}.assets.json`), 'utf8'),
+      ) as { dockerImages: Record<string, unknown> };
+      expect(Object.keys(manifest.dockerImages)).toEqual([imageHash]);
+    } finally {
+      fs.rmSync(assembly.directory, { recursive: true, force: true });
+    }
+  });
+
   it('holds every file the Dockerfile copies, and nothing it would have to download', () => {
     const dockerfile = fs.readFileSync(path.join(context, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM public\.ecr\.aws\/lambda\/nodejs:24$/m);
