@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   METRICS_NAMESPACE,
   MODEL_DIMENSION,
+  ModelEnvironment,
   RuntimeMetric,
   SERVICE_NAME,
   VERSION_DIMENSION,
@@ -487,5 +488,53 @@ describe('stages', () => {
         Dimensions: Match.arrayWith([{ Name: 'service', Value: `model-endpoint-${stage}` }]),
       });
     }
+  });
+});
+
+describe('backends', () => {
+  it('serves one model from a zip function and one from a container image behind the same API, alarms and dashboard', () => {
+    const { stack: mixed } = buildStack({
+      models: { alpha: { backend: 'lambda-image' }, beta: { backend: 'lambda' } },
+    });
+    const mixedTemplate = Template.fromStack(mixed);
+    expect(mixed.models.map((model) => [model.modelName, model.backend])).toEqual([
+      ['alpha', 'lambda-image'],
+      ['beta', 'lambda'],
+    ]);
+    mixedTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      PackageType: 'Image',
+      Environment: { Variables: Match.objectLike({ [ModelEnvironment.name]: 'alpha' }) },
+    });
+    mixedTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Environment: { Variables: Match.objectLike({ [ModelEnvironment.name]: 'beta' }) },
+    });
+    for (const name of ['alpha', 'beta']) {
+      mixedTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'POST',
+        Integration: {
+          Type: 'AWS_PROXY',
+          Uri: { 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp(`^Models${name}Live`) }])] },
+        },
+      });
+    }
+    // The same alarms per model as before, whichever backend serves it.
+    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
+    const dashboard = JSON.stringify(mixedTemplate.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard).toContain('## Model alpha (version 2, live alias, backend lambda-image)');
+    expect(dashboard).toContain('## Model beta (version 1, live alias, backend lambda)');
+  });
+
+  it('keeps the model bucket and the zip functions at their logical ids', () => {
+    expect(stack.getLogicalId(stack.modelStore.bucket.node.defaultChild as never)).toBe('ModelStoreBucket9405F36E');
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual(
+      expect.arrayContaining(['ModelsalphaFunctionE8DCB723', 'ModelsbetaFunction5D3FC9A3']),
+    );
+  });
+
+  it('fails synth for a model on backend sagemaker until that backend is wired, naming the model', () => {
+    expect(() => buildStack({ models: { alpha: { backend: 'sagemaker' } } })).toThrow(
+      'model alpha: backend "sagemaker" is not wired into ServedModel yet',
+    );
   });
 });
