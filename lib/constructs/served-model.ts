@@ -37,10 +37,20 @@ export interface ServedModelProps extends ModelFunctionOptions {
   readonly entry?: string;
 }
 
+/** What a backend builds for a served model: the function API Gateway reaches, and the model's target. */
+interface BackendParts {
+  /** The function behind the `live` alias: the runtime itself, or a forwarder to an endpoint. */
+  readonly function: lambda.IFunction;
+  readonly alias: lambda.Alias;
+  readonly role: iam.IRole;
+  readonly logGroup: logs.ILogGroup;
+  readonly target: ModelTarget;
+}
+
 /**
  * One served model, end to end on the infrastructure side: its backend (a zip function, a container-image function,
- * or later a SageMaker endpoint behind a forwarder) with its `live` alias, its alarms and dashboard row, and the
- * compliance acknowledgements of what it creates. The API and the monitoring see it only as its `target`.
+ * or a SageMaker endpoint behind a forwarder) with its `live` alias, its alarms and dashboard row, and the compliance
+ * acknowledgements of what it creates. The API and the monitoring see it only as its `target`.
  */
 export class ServedModel extends Construct {
   public readonly modelName: string;
@@ -49,14 +59,14 @@ export class ServedModel extends Construct {
   public readonly backend: Backend;
   /** Why that backend, with the numbers (also shown at synth). */
   public readonly backendReason: string;
-  /** The model's function: the zip or image function that runs the runtime. */
-  public readonly function: lambda.Function;
+  /** The function API Gateway reaches through `alias`: the runtime (lambda, lambda-image) or a forwarder. */
+  public readonly function: lambda.IFunction;
   /** The `live` alias API Gateway invokes. */
   public readonly alias: lambda.Alias;
-  public readonly role: iam.Role;
-  public readonly logGroup: logs.LogGroup;
-  public readonly provisioned: boolean;
-  public readonly alarms: readonly cloudwatch.Alarm[];
+  public readonly role: iam.IRole;
+  public readonly logGroup: logs.ILogGroup;
+  /** The model's alarms (also in `target`). */
+  public readonly alarms: readonly cloudwatch.IAlarm[];
   /** What the API routes to and the monitoring watches. */
   public readonly target: ModelTarget;
 
@@ -70,40 +80,16 @@ export class ServedModel extends Construct {
     this.backendReason = decision.reason;
     Annotations.of(this).addInfo(`model ${artifact.name} version ${artifact.version}: ${decision.reason}`);
 
-    const modelFunction = this.buildBackend(props);
-    this.function = modelFunction.function;
-    this.alias = modelFunction.alias;
-    this.role = modelFunction.role;
-    this.logGroup = modelFunction.logGroup;
-    this.provisioned = modelFunction.provisioned;
-
-    const monitored = {
-      modelName: this.modelName,
-      modelVersion: this.modelVersion,
-      alias: this.alias,
-      logGroup: this.logGroup,
-      provisioned: this.provisioned,
-      serviceName: props.serviceName ?? SERVICE_NAME,
-    };
-    this.alarms = functionAlarms(new Construct(this, 'Alarms'), monitored);
-    this.target = {
-      modelName: this.modelName,
-      modelVersion: this.modelVersion,
-      handler: this.alias,
-      alarms: this.alarms,
-      dashboardWidgets: functionDashboardRow(monitored, this.backend),
-    };
-
-    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', [
-      'The statements on Resource "*" are xray:PutTraceSegments + xray:PutTelemetryRecords, added by tracing:',
-      'ACTIVE; X-Ray defines no resource types for these actions, so they cannot be scoped.',
-      this.backend === 'lambda'
-        ? "S3 access is s3:GetObject on the model's one content-addressed key and its descriptor's key."
-        : 'The image function reads no bucket: the model ships in its image; Lambda pulls that image with the service.',
-    ]);
+    const parts = this.buildBackend(props);
+    this.function = parts.function;
+    this.alias = parts.alias;
+    this.role = parts.role;
+    this.logGroup = parts.logGroup;
+    this.target = parts.target;
+    this.alarms = parts.target.alarms;
   }
 
-  private buildBackend(props: ServedModelProps): InferenceFunction | InferenceImageFunction {
+  private buildBackend(props: ServedModelProps): BackendParts {
     const { artifact } = props;
     const model = {
       modelName: artifact.name,
@@ -153,10 +139,14 @@ export class ServedModel extends Construct {
         });
         // Provisioned concurrency initialises environments during the deploy, and they load the model at init.
         if (props.artifactUpload !== undefined) fn.node.addDependency(props.artifactUpload);
-        return fn;
+        return this.runtimeFunctionParts(
+          fn,
+          props,
+          "S3 access is s3:GetObject on the model's one content-addressed key and its descriptor's key.",
+        );
       }
-      case 'lambda-image':
-        return new InferenceImageFunction(this, 'Default', {
+      case 'lambda-image': {
+        const fn = new InferenceImageFunction(this, 'Default', {
           ...model,
           ...options,
           ...entry,
@@ -165,11 +155,51 @@ export class ServedModel extends Construct {
           descriptorSha256: artifact.descriptorSha256,
           onnxRuntimeFiles: props.onnxRuntime.packageFiles,
         });
+        return this.runtimeFunctionParts(
+          fn,
+          props,
+          'The image function reads no bucket: the model ships in its image.',
+        );
+      }
       case 'sagemaker':
         throw propError(
           this,
           `model ${artifact.name}: backend "sagemaker" is not wired into ServedModel yet: use backend lambda-image (models up to 3,242 MiB) until it is`,
         );
     }
+  }
+
+  /** A function that runs the runtime itself (zip or image): its alarms, dashboard row and acknowledgements. */
+  private runtimeFunctionParts(
+    fn: InferenceFunction | InferenceImageFunction,
+    props: ServedModelProps,
+    s3Access: string,
+  ): BackendParts {
+    const monitored = {
+      modelName: fn.modelName,
+      modelVersion: fn.modelVersion,
+      alias: fn.alias,
+      logGroup: fn.logGroup,
+      provisioned: fn.provisioned,
+      serviceName: props.serviceName ?? SERVICE_NAME,
+    };
+    acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]', [
+      'The statements on Resource "*" are xray:PutTraceSegments + xray:PutTelemetryRecords, added by tracing:',
+      'ACTIVE; X-Ray defines no resource types for these actions, so they cannot be scoped.',
+      s3Access,
+    ]);
+    return {
+      function: fn.function,
+      alias: fn.alias,
+      role: fn.role,
+      logGroup: fn.logGroup,
+      target: {
+        modelName: fn.modelName,
+        modelVersion: fn.modelVersion,
+        handler: fn.alias,
+        alarms: functionAlarms(new Construct(this, 'Alarms'), monitored),
+        dashboardWidgets: functionDashboardRow(monitored, this.backend),
+      },
+    };
   }
 }
