@@ -7,7 +7,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IDependable } from 'constructs';
 import type { Backend, BackendChoice } from '../../contract/backends';
 import { SERVICE_NAME } from '../../contract/environment';
-import { chooseBackend, ZIP_MAX_MODEL_BYTES, zipModelInitMs } from '../backend-choice';
+import {
+  chooseBackend,
+  LAMBDA_MAX_MEMORY_MIB,
+  LAMBDA_MAX_MODEL_BYTES,
+  ZIP_MAX_MODEL_BYTES,
+  zipModelInitMs,
+} from '../backend-choice';
 import { acknowledge } from '../compliance';
 import { functionAlarms, functionDashboardRow } from './function-monitoring';
 import { InferenceFunction } from './inference-function';
@@ -162,9 +168,13 @@ export class ServedModel extends Construct {
         );
       }
       case 'sagemaker':
+        // The seam for the SageMaker backend construct (an endpoint behind a forwarder function).
         throw propError(
           this,
-          `model ${artifact.name}: backend "sagemaker" is not wired into ServedModel yet: use backend lambda-image (models up to 3,242 MiB) until it is`,
+          `model ${artifact.name}: backend "sagemaker" is not wired into ServedModel yet: ` +
+            (artifact.sizeBytes <= LAMBDA_MAX_MODEL_BYTES
+              ? 'set backend lambda-image for this model until it is'
+              : `the model needs more memory than Lambda's ${LAMBDA_MAX_MEMORY_MIB} MiB, so no other backend can serve it`),
         );
     }
   }

@@ -211,7 +211,10 @@ describe('ServedModel on its own', () => {
 
   it('fails synth for backend sagemaker until its construct is wired in, naming the way out', () => {
     expect(() => bareServedModel('sagemaker')).toThrow(
-      'model alpha: backend "sagemaker" is not wired into ServedModel yet: use backend lambda-image',
+      'model alpha: backend "sagemaker" is not wired into ServedModel yet: set backend lambda-image for this model until it is',
+    );
+    expect(() => bareServedModel(undefined, { artifact: fixtureArtifact(LAMBDA_MAX_MODEL_BYTES + 1) })).toThrow(
+      'model alpha: backend "sagemaker" is not wired into ServedModel yet: the model needs more memory than Lambda\'s 10240 MiB',
     );
   });
 
