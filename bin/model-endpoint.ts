@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { rawConfigFromContext, resolveDeploymentConfig } from '../lib/config';
-import { checkModelsToDeploy } from '../lib/model-check';
+import { checkDeploymentConfig } from '../lib/model-check';
 import { ModelEndpointStack } from '../lib/model-endpoint-stack';
 import { synthErrorMessage } from '../lib/synth-error';
 
@@ -9,10 +9,10 @@ const app = new App();
 
 async function synth(): Promise<void> {
   // Context holds cdk.json values and `-c key=value` overrides; a relative modelsDir is relative to the app folder.
-  const config = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
+  const resolved = resolveDeploymentConfig(rawConfigFromContext(app.node.getAllContext()), process.cwd());
   // Each model is opened with ONNX Runtime first: one that cannot serve fails synth here, not with a 503 on every
-  // call after the deploy.
-  await checkModelsToDeploy(config.models);
+  // call after the deploy; the inputs and outputs its session reports go into the model's descriptor.
+  const config = await checkDeploymentConfig(resolved);
   new ModelEndpointStack(app, config.stackName, {
     description: 'ONNX models behind an Open Inference Protocol (KServe v2) REST API',
     config,

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BACKENDS, type BackendChoice } from '../contract/backends';
 import {
   MODEL_NAME_PATTERN,
   MODEL_VERSION_PATTERN,
@@ -20,6 +21,8 @@ export const AUTH_MODES: readonly AuthMode[] = ['apiKey', 'iam', 'cognito'];
 export interface ModelSettings {
   /** Version folder to deploy. @default - the highest version in the repository */
   readonly version?: string;
+  /** Where the model runs: lambda, lambda-image, sagemaker or auto. @default - the top-level `backend` setting */
+  readonly backend?: BackendChoice;
   /** Lambda memory. @default - sized from the model file, see InferenceFunction */
   readonly memorySizeMiB?: number;
   /** Provisioned concurrency kept warm on the `live` alias. @default - none (on-demand only) */
@@ -34,6 +37,8 @@ export interface ModelSettings {
 export interface ModelDeployment extends ModelSettings {
   readonly name: string;
   readonly version: string;
+  /** The model's own `backend`, else the top-level one, else auto. */
+  readonly backend: BackendChoice;
   /** Absolute path of the `model.onnx` file. */
   readonly modelPath: string;
 }
@@ -46,6 +51,8 @@ export interface DeploymentConfig {
   readonly stackName: string;
   readonly modelsDir: string;
   readonly models: readonly ModelDeployment[];
+  /** Backend of every model without its own `backend` setting. */
+  readonly backend: BackendChoice;
   readonly auth: AuthMode;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
@@ -63,6 +70,8 @@ export const CONFIG_DEFAULTS = {
   // Without a stage the stack keeps the name of every earlier deploy, so upgrading never creates a second stack.
   stackName: 'ModelEndpoint',
   modelsDir: 'models',
+  // auto: the model's size decides, by the rule in lib/backend-choice.ts.
+  backend: 'auto',
   auth: 'apiKey',
   // Steady-state requests per second for the whole stage; a 1,769 MiB function answers a small model in a few ms,
   // so 100 rps stays well inside the default account concurrency of 1,000 while stopping a runaway client.
@@ -78,6 +87,7 @@ const SETTING_NAMES = [
   'stage',
   'modelsDir',
   'models',
+  'backend',
   'auth',
   'throttlingRateLimit',
   'throttlingBurstLimit',
@@ -123,6 +133,7 @@ function isSettingName(key: string): key is SettingName {
 
 const MODEL_SETTING_NAMES: readonly (keyof ModelSettings)[] = [
   'version',
+  'backend',
   'memorySizeMiB',
   'minProvisionedConcurrency',
   'maxProvisionedConcurrency',
@@ -183,12 +194,14 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
       `logRetentionDays (${logRetentionDays}) is not a retention CloudWatch Logs accepts: use one of ${VALID_RETENTION_DAYS.join(', ')}`,
     );
   }
+  const backend = readBackend(readString(raw, 'backend'), 'backend') ?? CONFIG_DEFAULTS.backend;
   const repository = scanRepository(modelsDir);
   return {
     ...(stage === undefined ? {} : { stage }),
     stackName,
     modelsDir,
-    models: resolveModels(modelsDir, repository, raw.models),
+    models: resolveModels(modelsDir, repository, raw.models, backend),
+    backend,
     auth,
     throttlingRateLimit,
     throttlingBurstLimit,
@@ -209,6 +222,7 @@ function resolveModels(
   modelsDir: string,
   { models: repository }: ModelRepository,
   rawModels: unknown,
+  defaultBackend: BackendChoice,
 ): ModelDeployment[] {
   const settings = parseModelsSetting(rawModels);
   const wanted: Record<string, ModelSettings> =
@@ -230,7 +244,13 @@ function resolveModels(
         `models.${name}.version ("${version}") has no model file in ${path.join(modelsDir, name)} (versions: ${found.versions.map((v) => v.version).join(', ')}): pick one of those versions or add ${name}/${version}/model.onnx`,
       );
     }
-    models.push({ ...modelSettings, name, version, modelPath: files.modelPath });
+    models.push({
+      ...modelSettings,
+      name,
+      version,
+      backend: modelSettings.backend ?? defaultBackend,
+      modelPath: files.modelPath,
+    });
   }
   if (models.length === 0) {
     throw new ConfigurationError(
@@ -297,6 +317,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
       `${prefix}.version ("${version}") is not a positive integer: use a version folder name like "1"`,
     );
   }
+  const backend = readBackend(entry.backend, `${prefix}.backend`);
   const memorySizeMiB = readNumber(entry, 'memorySizeMiB', { min: 128, max: 10_240, integer: true }, prefix);
   const minProvisionedConcurrency = readNumber(entry, 'minProvisionedConcurrency', { min: 1, integer: true }, prefix);
   const maxProvisionedConcurrency = readNumber(entry, 'maxProvisionedConcurrency', { min: 1, integer: true }, prefix);
@@ -327,6 +348,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
   }
   return {
     ...(version === undefined ? {} : { version }),
+    ...(backend === undefined ? {} : { backend }),
     ...(memorySizeMiB === undefined ? {} : { memorySizeMiB }),
     ...(minProvisionedConcurrency === undefined ? {} : { minProvisionedConcurrency }),
     ...(maxProvisionedConcurrency === undefined ? {} : { maxProvisionedConcurrency }),
@@ -385,6 +407,18 @@ function readBoolean(raw: RawConfig, key: SettingName): boolean | undefined {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new ConfigurationError(`${key} (${JSON.stringify(value)}) must be true or false`);
+}
+
+const BACKEND_CHOICES: readonly BackendChoice[] = [...BACKENDS, 'auto'];
+
+function readBackend(value: unknown, name: string): BackendChoice | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && (BACKEND_CHOICES as readonly string[]).includes(value)) {
+    return value as BackendChoice;
+  }
+  throw new ConfigurationError(
+    `${name} (${JSON.stringify(value)}) is not a backend: use one of ${BACKEND_CHOICES.join(', ')} (auto picks by model size)`,
+  );
 }
 
 function isAuthMode(value: string): value is AuthMode {

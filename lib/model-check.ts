@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { MANIFEST_FILE, readModelManifest } from '../contract/model-repository';
-import { modelSpecOfSession, sessionCreateError } from '../contract/onnx-model-spec';
+import { type ModelSpec, modelSpecOfSession, sessionCreateError } from '../contract/onnx-model-spec';
+import type { DeploymentConfig, ModelDeployment } from './config';
 
 export interface ModelToCheck {
   readonly name: string;
@@ -11,17 +12,21 @@ export interface ModelToCheck {
   readonly modelPath: string;
 }
 
+/** A model that ONNX Runtime opened, with the inputs and outputs it reported: what its descriptor pins. */
+export type CheckedModel<T extends ModelToCheck = ModelToCheck> = T & { readonly spec: ModelSpec };
+
 /**
  * Opens every model to deploy with the ONNX Runtime in node_modules, as the local server and the functions do, so
- * that a model which would answer 503 on every call fails synth instead. Throws one Error listing each model that
- * cannot serve with the message the local server gives for it.
+ * that a model which would answer 503 on every call fails synth instead, and returns each with the spec the session
+ * reported. Throws one Error listing each model that cannot serve with the message the local server gives for it.
  */
-export async function checkModelsToDeploy(models: readonly ModelToCheck[]): Promise<void> {
+export async function checkModelsToDeploy<T extends ModelToCheck>(models: readonly T[]): Promise<CheckedModel<T>[]> {
   const failures: string[] = [];
+  const checked: CheckedModel<T>[] = [];
   // One at a time: two large models need not sit in memory together for a check.
   for (const model of models) {
     try {
-      await checkModel(model);
+      checked.push({ ...model, spec: await checkModel(model) });
     } catch (error) {
       failures.push(`  ${model.modelPath}: ${(error as Error).message}`);
     }
@@ -29,9 +34,10 @@ export async function checkModelsToDeploy(models: readonly ModelToCheck[]): Prom
   if (failures.length > 0) {
     throw new Error(`cannot deploy ${failures.length} model file(s):\n${failures.join('\n')}`);
   }
+  return checked;
 }
 
-async function checkModel({ name, version, modelPath }: ModelToCheck): Promise<void> {
+async function checkModel({ name, version, modelPath }: ModelToCheck): Promise<ModelSpec> {
   const manifestPath = path.join(path.dirname(modelPath), MANIFEST_FILE);
   try {
     readModelManifest(manifestPath);
@@ -50,8 +56,24 @@ async function checkModel({ name, version, modelPath }: ModelToCheck): Promise<v
     throw sessionCreateError(name, version, error);
   }
   try {
-    modelSpecOfSession(name, version, session);
+    // The spec of the session that the runtime will open from the same bytes: the descriptor pins exactly this, so
+    // the runtime's check at load compares like with like.
+    return modelSpecOfSession(name, version, session);
   } finally {
     await session.release();
   }
+}
+
+/** The deployment config once every model was opened: what the stack is built from. */
+export interface CheckedDeploymentConfig extends Omit<DeploymentConfig, 'models'> {
+  readonly models: readonly CheckedModel<ModelDeployment>[];
+}
+
+/**
+ * Checks every model of the config (checkModelsToDeploy) and returns the config with each model's spec, from which
+ * ModelStore builds the descriptors. The check is asynchronous (ONNX Runtime opens sessions asynchronously) and
+ * constructors are not, so it runs here, before the stack, and the stack's props require its result.
+ */
+export async function checkDeploymentConfig(config: DeploymentConfig): Promise<CheckedDeploymentConfig> {
+  return { ...config, models: await checkModelsToDeploy(config.models) };
 }

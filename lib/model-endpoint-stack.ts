@@ -2,15 +2,16 @@ import { Annotations, Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk
 import { Construct } from 'constructs';
 import { serviceNameForStage } from '../contract/environment';
 import { acknowledgeFindings } from './compliance';
-import type { DeploymentConfig } from './config';
 import { InferenceApi } from './constructs/inference-api';
-import { InferenceFunction } from './constructs/inference-function';
 import { InferenceMonitoring } from './constructs/inference-monitoring';
 import { ModelStore } from './constructs/model-store';
 import { OnnxRuntimeLayer } from './constructs/onnx-runtime-layer';
+import { ServedModel } from './constructs/served-model';
+import type { CheckedDeploymentConfig } from './model-check';
 
 export interface ModelEndpointStackProps extends StackProps {
-  readonly config: DeploymentConfig;
+  /** The deployment config with each model's spec, as checkDeploymentConfig (lib/model-check.ts) returns it. */
+  readonly config: CheckedDeploymentConfig;
   /** Handler entry of the inference functions. @default - lambda/handler.mts of this project */
   readonly handlerEntry?: string;
 }
@@ -19,7 +20,8 @@ export interface ModelEndpointStackProps extends StackProps {
 export class ModelEndpointStack extends Stack {
   public readonly modelStore: ModelStore;
   public readonly onnxRuntime: OnnxRuntimeLayer;
-  public readonly functions: readonly InferenceFunction[];
+  /** One per model, in the config's order. */
+  public readonly models: readonly ServedModel[];
   public readonly api: InferenceApi;
   public readonly monitoring: InferenceMonitoring;
 
@@ -40,21 +42,16 @@ export class ModelEndpointStack extends Stack {
     });
     this.onnxRuntime = new OnnxRuntimeLayer(this, 'OnnxRuntime');
 
-    const models = new Construct(this, 'Models');
-    this.functions = config.models.map((model) => {
-      const artifact = this.modelStore.artifacts.find((a) => a.name === model.name && a.version === model.version);
-      if (artifact === undefined) throw new Error(`model ${model.name} ${model.version} was not uploaded`);
-      const fn = new InferenceFunction(models, model.name, {
-        modelName: model.name,
-        modelVersion: model.version,
-        serviceName,
+    const modelsScope = new Construct(this, 'Models');
+    this.models = config.models.map((model) => {
+      return new ServedModel(modelsScope, model.name, {
+        artifact: this.modelStore.artifactOf(model.name, model.version),
         modelBucket: this.modelStore.bucket,
-        modelKey: artifact.key,
-        modelSha256: artifact.sha256,
-        modelSizeBytes: artifact.sizeBytes,
-        layers: [this.onnxRuntime.layer],
-        architecture: this.onnxRuntime.architecture,
+        onnxRuntime: this.onnxRuntime,
+        backend: model.backend,
+        serviceName,
         logRetention: config.logRetentionDays,
+        ...(this.modelStore.deployment === undefined ? {} : { artifactUpload: this.modelStore.deployment }),
         ...(props.handlerEntry === undefined ? {} : { entry: props.handlerEntry }),
         ...(model.memorySizeMiB === undefined ? {} : { memorySizeMiB: model.memorySizeMiB }),
         ...(model.minProvisionedConcurrency === undefined
@@ -63,15 +60,13 @@ export class ModelEndpointStack extends Stack {
         ...(model.maxProvisionedConcurrency === undefined
           ? {}
           : { maxProvisionedConcurrency: model.maxProvisionedConcurrency }),
-        ...(model.reservedConcurrency === undefined ? {} : { reservedConcurrency: model.reservedConcurrency }),
+        ...(model.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: model.reservedConcurrency }),
       });
-      // Provisioned concurrency initialises environments during the deploy, and they load the model at init.
-      if (this.modelStore.deployment !== undefined) fn.node.addDependency(this.modelStore.deployment);
-      return fn;
     });
+    const targets = this.models.map((model) => model.target);
 
     this.api = new InferenceApi(this, 'Api', {
-      models: this.functions.map((fn) => ({ modelName: fn.modelName, handler: fn.alias })),
+      models: targets,
       auth: config.auth,
       throttlingRateLimit: config.throttlingRateLimit,
       throttlingBurstLimit: config.throttlingBurstLimit,
@@ -83,15 +78,7 @@ export class ModelEndpointStack extends Stack {
 
     this.monitoring = new InferenceMonitoring(this, 'Monitoring', {
       api: this.api.api,
-      serviceName,
-      models: this.functions.map((fn) => ({
-        modelName: fn.modelName,
-        modelVersion: fn.modelVersion,
-        function: fn.function,
-        alias: fn.alias,
-        logGroup: fn.logGroup,
-        provisioned: fn.provisioned,
-      })),
+      models: targets,
       ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     });
 
@@ -126,6 +113,6 @@ export class ModelEndpointStack extends Stack {
       value: this.modelStore.bucket.bucketName,
     });
 
-    acknowledgeFindings({ stack: this, modelStore: this.modelStore, functions: this.functions, api: this.api });
+    acknowledgeFindings({ stack: this, modelStore: this.modelStore, api: this.api });
   }
 }

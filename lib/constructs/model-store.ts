@@ -1,4 +1,3 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AssetHashType, DockerImage, RemovalPolicy, Size } from 'aws-cdk-lib';
@@ -7,29 +6,62 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
+import {
+  buildModelDescriptor,
+  type ModelDescriptor,
+  serializeModelDescriptor,
+  sha256Hex,
+} from '../../contract/model-descriptor';
+import {
+  MANIFEST_FILE,
+  MODEL_NAME_PATTERN,
+  MODEL_VERSION_PATTERN,
+  type ModelManifest,
+  readModelManifest,
+} from '../../contract/model-repository';
+import type { ModelSpec } from '../../contract/onnx-model-spec';
+import { propError } from './prop-error';
 
-/** One model file to upload. */
+/** One model file to upload, with what ONNX Runtime reported about it. */
 export interface ModelStoreModel {
   readonly name: string;
   readonly version: string;
-  /** Path of the local `model.onnx`. */
+  /** Path of the local `model.onnx`; its `model.json`, if any, sits beside it and goes into the descriptor. */
   readonly modelPath: string;
+  /**
+   * Inputs and outputs as an ONNX Runtime session reports them (checkModelsToDeploy in lib/model-check.ts returns
+   * it). Required rather than derived here: opening a session is asynchronous and a constructor is not, and a spec
+   * read any other way could differ from the session the runtime opens, which would then refuse to serve.
+   */
+  readonly spec: ModelSpec;
 }
 
-/** Where a model landed in the store, and the checksum the runtime must verify. */
+/** Where a model and its descriptor landed in the store, and the checksums the runtime must verify. */
 export interface ModelArtifact {
   readonly name: string;
   readonly version: string;
+  /** Path of the local `model.onnx` the artifact was read from (an image backend copies it into its image). */
+  readonly modelPath: string;
   /** Content-addressed key: `models/<name>/<version>/<sha256>.onnx`. */
   readonly key: string;
   /** Lowercase hex sha256 of the file. */
   readonly sha256: string;
   readonly sizeBytes: number;
+  /** The descriptor built at synth: the session's spec, the manifest and this artifact's sha256 and size. */
+  readonly descriptor: ModelDescriptor;
+  /** The descriptor's canonical bytes, as uploaded. */
+  readonly descriptorJson: string;
+  /** Content-addressed key of the descriptor: `models/<name>/<version>/<sha256 of the descriptor>.json`. */
+  readonly descriptorKey: string;
+  /** Lowercase hex sha256 of descriptorJson. */
+  readonly descriptorSha256: string;
 }
 
 export interface ModelStoreProps {
-  /** Model files to upload at deploy time. @default - none: an empty store that other stacks or tools fill */
+  /**
+   * Model files to upload at deploy time, each with its descriptor beside it.
+   * @default - none: an empty store that other stacks or tools fill
+   */
   readonly models?: readonly ModelStoreModel[];
   /** Retention of the upload handler's log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -37,8 +69,9 @@ export interface ModelStoreProps {
 
 /**
  * The model bucket: versioned, S3-managed encryption, SSL-only, private, access-logged, retained on `cdk destroy`.
- * Models go in content-addressed (`models/<name>/<version>/<sha256>.onnx`) and are never pruned, so every
- * artifact a function version was ever pinned to stays available for a rollback.
+ * Models go in content-addressed (`models/<name>/<version>/<sha256>.onnx`), each with its descriptor beside it
+ * (`models/<name>/<version>/<sha256>.json`, addressed by the descriptor's own sha256), and are never pruned, so
+ * every artifact a function version was ever pinned to stays available for a rollback.
  *
  * The bucket's construct id (`Bucket`, under this construct's id) is part of the public contract: changing it would
  * make CloudFormation replace the bucket, and the retained old one would be orphaned.
@@ -55,7 +88,7 @@ export class ModelStore extends Construct {
   constructor(scope: Construct, id: string, props: ModelStoreProps = {}) {
     super(scope, id);
     const models = props.models ?? [];
-    validateModels(models);
+    validateModels(this, models);
 
     // Server access logs support SSE-S3 only as the target bucket's encryption, not SSE-KMS.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -83,7 +116,7 @@ export class ModelStore extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.artifacts = models.map(describeArtifact);
+    this.artifacts = models.map((model) => describeArtifact(this, model));
     if (models.length === 0) return;
 
     // An own role and log group for the upload handler: the default role carries AWSLambdaBasicExecutionRole
@@ -100,7 +133,7 @@ export class ModelStore extends Construct {
     const totalBytes = this.artifacts.reduce((sum, artifact) => sum + artifact.sizeBytes, 0);
     this.deployment = new s3deploy.BucketDeployment(this, 'Upload', {
       destinationBucket: this.bucket,
-      sources: models.map((model, index) => modelSource(model, this.artifacts[index] as ModelArtifact)),
+      sources: this.artifacts.map(modelSource),
       // prune: false keeps every earlier artifact, so an older function version (or a rollback) still finds its key.
       prune: false,
       retainOnDelete: true,
@@ -113,49 +146,91 @@ export class ModelStore extends Construct {
       logGroup: uploadLogs,
     });
   }
+
+  /** The artifact of one uploaded model version; fails when it was not given to this store. */
+  public artifactOf(name: string, version: string): ModelArtifact {
+    const found = this.artifacts.find((artifact) => artifact.name === name && artifact.version === version);
+    if (found === undefined) {
+      throw propError(this, `model ${name} version ${version} is not in this store: add it to models`);
+    }
+    return found;
+  }
 }
 
-function validateModels(models: readonly ModelStoreModel[]): void {
+function validateModels(scope: Construct, models: readonly ModelStoreModel[]): void {
   const seen = new Set<string>();
   for (const model of models) {
     if (!MODEL_NAME_PATTERN.test(model.name)) {
-      throw new Error(
+      throw propError(
+        scope,
         `models[].name ("${model.name}") is not a valid model name: use lowercase letters, digits, "-", "_"`,
       );
     }
     if (!MODEL_VERSION_PATTERN.test(model.version)) {
-      throw new Error(`models[].version ("${model.version}") of ${model.name} is not a positive integer: use e.g. "1"`);
+      throw propError(
+        scope,
+        `models[].version ("${model.version}") of ${model.name} is not a positive integer: use e.g. "1"`,
+      );
     }
     if (!fs.existsSync(model.modelPath)) {
-      throw new Error(
+      throw propError(
+        scope,
         `models[].modelPath (${model.modelPath}) of ${model.name} does not exist: export the model to ONNX there`,
       );
     }
     const id = `${model.name}/${model.version}`;
-    if (seen.has(id)) throw new Error(`models lists ${id} twice: keep one entry per model version`);
+    if (seen.has(id)) throw propError(scope, `models lists ${id} twice: keep one entry per model version`);
+    if (model.spec.name !== model.name || model.spec.version !== model.version) {
+      throw propError(
+        scope,
+        `models[].spec of ${id} describes ${model.spec.name}/${model.spec.version}: pass the spec checkModelsToDeploy returned for this model`,
+      );
+    }
     seen.add(id);
   }
 }
 
-function describeArtifact(model: ModelStoreModel): ModelArtifact {
+function describeArtifact(scope: Construct, model: ModelStoreModel): ModelArtifact {
   const bytes = fs.readFileSync(model.modelPath);
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Hex(bytes);
+  const descriptor = buildModelDescriptor(
+    model.spec,
+    { sha256, sizeBytes: bytes.length },
+    readManifest(scope, model.modelPath),
+  );
+  const descriptorJson = serializeModelDescriptor(descriptor);
+  const descriptorSha256 = sha256Hex(descriptorJson);
+  const prefix = `models/${model.name}/${model.version}`;
   return {
     name: model.name,
     version: model.version,
-    key: `models/${model.name}/${model.version}/${sha256}.onnx`,
+    modelPath: model.modelPath,
+    key: `${prefix}/${sha256}.onnx`,
     sha256,
     sizeBytes: bytes.length,
+    descriptor,
+    descriptorJson,
+    descriptorKey: `${prefix}/${descriptorSha256}.json`,
+    descriptorSha256,
   };
 }
 
+function readManifest(scope: Construct, modelPath: string): ModelManifest {
+  try {
+    return readModelManifest(path.join(path.dirname(modelPath), MANIFEST_FILE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw propError(scope, (error as Error).message);
+  }
+}
+
 /**
- * A zip holding just `models/<name>/<version>/<sha256>.onnx`. Built by a local copy (no Docker), and hashed by the
- * content's sha256, so an unchanged model is neither re-zipped nor re-uploaded.
+ * A zip holding `models/<name>/<version>/<sha256>.onnx` and its descriptor. Built by a local copy (no Docker), and
+ * hashed by both contents' sha256, so an unchanged model is neither re-zipped nor re-uploaded.
  */
-function modelSource(model: ModelStoreModel, artifact: ModelArtifact): s3deploy.ISource {
-  return s3deploy.Source.asset(path.dirname(model.modelPath), {
-    assetHash: artifact.sha256,
+function modelSource(artifact: ModelArtifact): s3deploy.ISource {
+  return s3deploy.Source.asset(path.dirname(artifact.modelPath), {
+    assetHash: `${artifact.sha256}-${artifact.descriptorSha256}`,
     assetHashType: AssetHashType.CUSTOM,
     bundling: {
       // Never pulled: the local copy below always succeeds. The image is only required by the type.
@@ -164,7 +239,8 @@ function modelSource(model: ModelStoreModel, artifact: ModelArtifact): s3deploy.
         tryBundle(outputDir: string): boolean {
           const target = path.join(outputDir, artifact.key);
           fs.mkdirSync(path.dirname(target), { recursive: true });
-          fs.copyFileSync(model.modelPath, target);
+          fs.copyFileSync(artifact.modelPath, target);
+          fs.writeFileSync(path.join(outputDir, artifact.descriptorKey), artifact.descriptorJson);
           return true;
         },
       },

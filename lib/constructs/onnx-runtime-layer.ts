@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { propError } from './prop-error';
 
 export interface OnnxRuntimeLayerProps {
   /** Folder of the installed `onnxruntime-node` package. @default - resolved from this app's node_modules */
@@ -13,7 +14,8 @@ export interface OnnxRuntimeLayerProps {
   readonly compatibleRuntimes?: readonly lambda.Runtime[];
 }
 
-interface LayerFile {
+/** A file of the pruned onnxruntime-node install. */
+export interface OnnxRuntimeFile {
   /** Absolute source path. */
   readonly source: string;
   /** Path inside the layer zip, below `nodejs/node_modules/`. */
@@ -44,6 +46,11 @@ export class OnnxRuntimeLayer extends Construct {
   public readonly unzippedSizeBytes: number;
   /** Paths inside the layer, relative to its root (`nodejs/node_modules/...`). */
   public readonly files: readonly string[];
+  /**
+   * The same pruned files with their sources, targets relative to a `node_modules` folder: a container image
+   * (backend lambda-image) copies exactly what the layer holds.
+   */
+  public readonly packageFiles: readonly OnnxRuntimeFile[];
 
   constructor(scope: Construct, id: string, props: OnnxRuntimeLayerProps = {}) {
     super(scope, id);
@@ -51,12 +58,14 @@ export class OnnxRuntimeLayer extends Construct {
     const nodeDir = props.onnxRuntimeNodeDir ?? path.dirname(require.resolve('onnxruntime-node/package.json'));
     const nodePackage = readPackage(nodeDir, 'onnxRuntimeNodeDir');
     if (nodePackage.name !== 'onnxruntime-node') {
-      throw new Error(
+      throw propError(
+        this,
         `onnxRuntimeNodeDir (${nodeDir}) holds package "${nodePackage.name}", not onnxruntime-node: point it at node_modules/onnxruntime-node`,
       );
     }
     if (!atLeast(nodePackage.version, MIN_ONNX_RUNTIME_VERSION)) {
-      throw new Error(
+      throw propError(
+        this,
         `onnxRuntimeNodeDir (${nodeDir}) holds onnxruntime-node ${nodePackage.version}, older than ${MIN_ONNX_RUNTIME_VERSION.join('.')}, ` +
           'whose earlier releases crash on Lambda arm64: install onnxruntime-node 1.30 or later',
       );
@@ -77,10 +86,12 @@ export class OnnxRuntimeLayer extends Construct {
       ...listFiles(commonDir, 'onnxruntime-common', ['package.json', 'LICENSE', 'dist']),
     ];
     if (!layerFiles.some((file) => file.target.endsWith('onnxruntime_binding.node'))) {
-      throw new Error(
+      throw propError(
+        this,
         `onnxRuntimeNodeDir (${nodeDir}) has no bin/napi-v*/linux/${cpu}/onnxruntime_binding.node: reinstall onnxruntime-node ${nodePackage.version}, whose npm package ships the Linux binaries`,
       );
     }
+    this.packageFiles = layerFiles;
     this.files = layerFiles.map((file) => path.posix.join('nodejs/node_modules', file.target));
     this.unzippedSizeBytes = layerFiles.reduce((sum, file) => sum + file.sizeBytes, 0);
 
@@ -169,8 +180,8 @@ function napiDirs(nodeDir: string): string[] {
 }
 
 /** Every file below `entries` of `root`, targeted at `<packageName>/<relative path>`. Missing entries are skipped. */
-function listFiles(root: string, packageName: string, entries: readonly string[]): LayerFile[] {
-  const files: LayerFile[] = [];
+function listFiles(root: string, packageName: string, entries: readonly string[]): OnnxRuntimeFile[] {
+  const files: OnnxRuntimeFile[] = [];
   const visit = (relative: string): void => {
     const source = path.join(root, relative);
     if (!fs.existsSync(source)) return;

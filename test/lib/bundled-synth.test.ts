@@ -58,7 +58,7 @@ describe('full synth with bundling', () => {
   });
 
   it('bundles each handler as a minified ES module with a source map, leaving ONNX Runtime and the AWS SDK to the runtime', () => {
-    for (const fn of stack.functions) {
+    for (const fn of stack.models) {
       const dir = stagedDir(fn.function);
       expect(listFiles(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
@@ -72,7 +72,7 @@ describe('full synth with bundling', () => {
   });
 
   it('bundles no worker-thread code into the handler: Lambda runs the model on the main thread', () => {
-    for (const fn of stack.functions) {
+    for (const fn of stack.models) {
       const dir = stagedDir(fn.function);
       const map = JSON.parse(fs.readFileSync(path.join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
       const runtimeSources = map.sources
@@ -91,7 +91,7 @@ describe('full synth with bundling', () => {
     }
   });
 
-  it('stages each model under its content-addressed key for the upload', () => {
+  it('stages each model and its descriptor under their content-addressed keys for the upload', () => {
     const deployment = stack.modelStore.deployment;
     if (deployment === undefined) throw new Error('no upload');
     const staged = deployment.node
@@ -105,6 +105,8 @@ describe('full synth with bundling', () => {
       expect.arrayContaining([
         `models/alpha/2/${fixtureSha256('alpha', '2')}.onnx`,
         `models/beta/1/${fixtureSha256('beta', '1')}.onnx`,
+        stack.modelStore.artifactOf('alpha', '2').descriptorKey,
+        stack.modelStore.artifactOf('beta', '1').descriptorKey,
       ]),
     );
   });
@@ -112,7 +114,7 @@ describe('full synth with bundling', () => {
   it('keeps every function with its layers below the 250 MB unzipped limit', () => {
     const layerBytes = directorySizeBytes(stagedDir(stack.onnxRuntime.layer));
     expect(layerBytes).toBe(stack.onnxRuntime.unzippedSizeBytes);
-    for (const fn of stack.functions) {
+    for (const fn of stack.models) {
       const total = directorySizeBytes(stagedDir(fn.function)) + layerBytes;
       expect(total).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
     }
@@ -145,6 +147,9 @@ describe('full synth with bundling', () => {
         modelBucket: new s3.Bucket(bigStack, 'Bucket'),
         modelKey: 'models/big/1/x.onnx',
         modelSha256: 'a'.repeat(64),
+        modelSizeBytes: 1024,
+        descriptorKey: 'models/big/1/y.json',
+        descriptorSha256: 'b'.repeat(64),
         layers: [layer],
       });
     });

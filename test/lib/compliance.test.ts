@@ -8,6 +8,8 @@ describe('cdk-nag AwsSolutions', () => {
     ['the defaults', {}],
     ['auth iam with WAF off', { auth: 'iam', waf: false }],
     ['auth cognito', { auth: 'cognito' }],
+    ['every model on backend lambda-image', { backend: 'lambda-image' }],
+    ['one model per Lambda backend', { models: { alpha: { backend: 'lambda' }, beta: { backend: 'lambda-image' } } }],
     [
       'provisioned concurrency and an alarm email',
       {

@@ -29,6 +29,17 @@ describe('deployment config', () => {
     expect(config.quotaRequestsPerDay).toBeUndefined();
     expect(config.stage).toBeUndefined();
     expect(config.stackName).toBe('ModelEndpoint');
+    expect(config.backend).toBe('auto');
+    expect(config.models.map((model) => model.backend)).toEqual(['auto', 'auto']);
+  });
+
+  it('gives each model its own backend, else the top-level one', () => {
+    const config = resolve({ backend: 'lambda-image', models: { alpha: { backend: 'lambda' }, beta: {} } });
+    expect(config.models.map((model) => [model.name, model.backend])).toEqual([
+      ['alpha', 'lambda'],
+      ['beta', 'lambda-image'],
+    ]);
+    expect(resolve({ models: '{"alpha": {"backend": "sagemaker"}}' }).models[0]?.backend).toBe('sagemaker');
   });
 
   it('names the stack after the stage, so stages can share an account and region', () => {
@@ -52,6 +63,7 @@ describe('deployment config', () => {
         name: 'alpha',
         version: '1',
         modelPath: path.join(FIXTURE_REPOSITORY, 'alpha', '1', 'model.onnx'),
+        backend: 'auto',
         memorySizeMiB: 2048,
         minProvisionedConcurrency: 1,
         maxProvisionedConcurrency: 3,
@@ -109,6 +121,16 @@ describe('deployment config', () => {
     ],
     ['a version that is not a positive integer', { models: { alpha: { version: '01' } } }, 'is not a positive integer'],
     ['a bad model name', { models: { Alpha: {} } }, 'models.Alpha is not a valid model name'],
+    [
+      'an unknown backend',
+      { backend: 'ec2' },
+      'backend ("ec2") is not a backend: use one of lambda, lambda-image, sagemaker, auto',
+    ],
+    [
+      "an unknown model's backend",
+      { models: { alpha: { backend: 'Lambda' } } },
+      'models.alpha.backend ("Lambda") is not a backend: use one of lambda, lambda-image, sagemaker, auto',
+    ],
     ['an unknown model setting', { models: { alpha: { memory: 512 } } }, 'models.alpha.memory is not a model setting'],
     ['models that are not JSON', { models: '{alpha' }, 'models ({alpha) is not valid JSON'],
     [
@@ -174,7 +196,7 @@ describe('deployment config', () => {
 
   it('rejects a misspelt setting instead of ignoring it', () => {
     expect(() => rawConfigFromContext({ alarmEmial: 'team@example.com' })).toThrow(
-      '"alarmEmial" is not a setting: use one of stage, modelsDir, models, auth',
+      '"alarmEmial" is not a setting: use one of stage, modelsDir, models, backend, auth',
     );
   });
 

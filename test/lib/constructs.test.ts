@@ -9,6 +9,7 @@ import { InferenceFunction, type InferenceFunctionProps } from '../../lib/constr
 import { InferenceMonitoring } from '../../lib/constructs/inference-monitoring';
 import { ModelStore } from '../../lib/constructs/model-store';
 import { OnnxRuntimeLayer } from '../../lib/constructs/onnx-runtime-layer';
+import { fixtureSpec } from './synth';
 
 // Constructor validation only: each case throws before anything is synthesized.
 function freshStack(): Stack {
@@ -22,6 +23,9 @@ function functionProps(stack: Stack, overrides: Partial<InferenceFunctionProps>)
     modelBucket: new s3.Bucket(stack, 'Bucket'),
     modelKey: 'models/alpha/1/x.onnx',
     modelSha256: 'a'.repeat(64),
+    modelSizeBytes: 1024,
+    descriptorKey: 'models/alpha/1/y.json',
+    descriptorSha256: 'b'.repeat(64),
     ...overrides,
   };
 }
@@ -41,8 +45,8 @@ describe('InferenceFunction', () => {
     ],
     [
       'reserved below provisioned',
-      { minProvisionedConcurrency: 3, reservedConcurrency: 2 },
-      'reservedConcurrency (2) is below the provisioned concurrency (3)',
+      { minProvisionedConcurrency: 3, reservedConcurrentExecutions: 2 },
+      'reservedConcurrentExecutions (2) is below the provisioned concurrency (3)',
     ],
     ['a utilisation target outside 0.1-0.9', { provisionedUtilizationTarget: 1 }, 'provisionedUtilizationTarget (1)'],
     ['memory over Lambda limits', { memorySizeMiB: 20_000 }, 'memorySizeMiB (20000) must be between 128 and 10240'],
@@ -110,7 +114,9 @@ describe('InferenceMonitoring and ModelStore', () => {
     expect(
       () =>
         new ModelStore(freshStack(), 'Store', {
-          models: [{ name: 'alpha', version: '1', modelPath: '/nonexistent/model.onnx' }],
+          models: [
+            { name: 'alpha', version: '1', modelPath: '/nonexistent/model.onnx', spec: fixtureSpec('alpha', '1') },
+          ],
         }),
     ).toThrow('models[].modelPath (/nonexistent/model.onnx) of alpha does not exist');
   });

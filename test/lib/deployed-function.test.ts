@@ -15,7 +15,7 @@ import { ModelEnvironment } from '../../contract/environment';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS, demoModelFile } from '../support/demo-models';
-import { buildStack } from './synth';
+import { buildCheckedStack } from './synth';
 
 // The artifact `cdk deploy` ships, run as Lambda runs it: the ES module bundle esbuild produced at synth, with the
 // environment the template gives the function, loading its model from an S3-compatible server on loopback and
@@ -43,7 +43,7 @@ let xrayDaemon: Socket;
 const traces: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  ({ app, stack } = buildStack({ modelsDir: DEMO_MODELS, models: { penguins: {} } }, { bundling: true }));
+  ({ app, stack } = await buildCheckedStack({ modelsDir: DEMO_MODELS, models: { penguins: {} } }, { bundling: true }));
   app.synth();
   const template = Template.fromStack(stack);
   const [fn] = Object.values(
@@ -77,6 +77,15 @@ beforeAll(async () => {
       Bucket: BUCKET,
       Key: functionEnvironment[ModelEnvironment.key],
       Body: fs.readFileSync(demoModelFile('penguins')),
+    }),
+  );
+  // The descriptor beside it, as the upload puts it there.
+  const [artifact] = stack.modelStore.artifacts;
+  await client.send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: functionEnvironment[ModelEnvironment.descriptorKey],
+      Body: artifact?.descriptorJson,
     }),
   );
   client.destroy();
@@ -120,7 +129,7 @@ afterAll(async () => {
 });
 
 function bundleDir(): string {
-  const [fn] = stack.functions;
+  const [fn] = stack.models;
   const asset = fn.function.node.findChild('Code');
   if (!(asset instanceof Asset)) throw new Error('the function has no Code asset');
   return path.resolve(app.outdir, asset.assetPath);
@@ -284,13 +293,13 @@ it('loads the model during init and serves it with the environment the template 
   });
   expect(wrongVerb.statusCode).toBe(405);
 
-  // Init ended only once the session existed: the load finished before the module's import resolved, and it was
-  // the only read of the artifact (the invocations did not touch S3).
+  // Init ended only once the session existed: the load finished before the module's import resolved, and it read
+  // the artifact and its descriptor once each (the invocations did not touch S3).
   expect(logRecords(run.initOutput)).toContainEqual(
     expect.objectContaining({ level: 'INFO', message: 'model loaded', model: 'penguins', version: '1' }),
   );
   expect(logRecords(run.invocationOutput).map((record) => record.message)).not.toContain('model loaded');
-  expect(run.s3Requests).toBe(1);
+  expect(run.s3Requests).toBe(2);
 });
 
 it('logs nothing above INFO for healthy requests and traces each in an annotated handler subsegment', async () => {
@@ -350,8 +359,9 @@ it('finishes init without the model when the artifact is not the pinned one, and
     expect(logRecords(run.initOutput)).toContainEqual(
       expect.objectContaining({ level: 'ERROR', message: 'model load failed', model: 'penguins', failures: 1 }),
     );
-    // Within the backoff the requests answer from the recorded failure: the artifact was downloaded once, at init.
-    expect(run.s3Requests).toBe(1);
+    // Within the backoff the requests answer from the recorded failure: the descriptor and the artifact were
+    // downloaded once each, at init.
+    expect(run.s3Requests).toBe(2);
     // Each 5xx is counted per model version, since Lambda sees successful invocations.
     const errorMetrics = run.invocationOutput
       .split('\n')

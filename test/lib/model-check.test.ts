@@ -62,18 +62,24 @@ const MODEL_FILES: Array<[string, Uint8Array | string, RegExp]> = [
 ];
 
 describe('checkModelsToDeploy', () => {
-  it('passes valid models, with or without a manifest, and releases their sessions', async () => {
+  it('passes valid models, with or without a manifest, and returns the spec each session reported', async () => {
     const root = writeRepository({ 'all/1': allDatatypesModel(), 'all/2': allDatatypesModel() });
     writeFileSync(path.join(root, 'all', '2', 'model.json'), JSON.stringify({ labels: ['a', 'b'] }));
-    await expect(
-      checkModelsToDeploy(
-        ['1', '2'].map((version) => ({
-          name: 'all',
-          version,
-          modelPath: path.join(root, 'all', version, 'model.onnx'),
-        })),
-      ),
-    ).resolves.toBeUndefined();
+    const checked = await checkModelsToDeploy(
+      ['1', '2'].map((version) => ({
+        name: 'all',
+        version,
+        modelPath: path.join(root, 'all', version, 'model.onnx'),
+      })),
+    );
+    expect(checked.map((model) => [model.name, model.version, model.spec.name, model.spec.version])).toEqual([
+      ['all', '1', 'all', '1'],
+      ['all', '2', 'all', '2'],
+    ]);
+    for (const model of checked) {
+      expect(model.spec.inputs.length).toBeGreaterThan(0);
+      expect(model.spec.outputs.length).toBeGreaterThan(0);
+    }
   });
 
   it.each(MODEL_FILES)('fails synth for %s, naming the file, the model and the fix', async (_case, bytes, message) => {

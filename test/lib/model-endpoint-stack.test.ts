@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   METRICS_NAMESPACE,
   MODEL_DIMENSION,
+  ModelEnvironment,
   RuntimeMetric,
   SERVICE_NAME,
   VERSION_DIMENSION,
@@ -114,7 +115,7 @@ describe('inference functions', () => {
     });
   });
 
-  it('lets a function read its own model key and nothing else in the bucket', () => {
+  it('lets a function read its own model key and descriptor key and nothing else in the bucket', () => {
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ModelsalphaRole') }] },
     });
@@ -122,13 +123,17 @@ describe('inference functions', () => {
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
     const s3Statements = statements.filter((statement) => JSON.stringify(statement.Action).includes('s3:'));
-    expect(s3Statements).toEqual([
-      {
-        Action: 's3:GetObject',
-        Effect: 'Allow',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ModelStoreBucket9405F36E', 'Arn'] }, `/${alphaKey()}`]] },
-      },
-    ]);
+    const objectArn = (key: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': ['ModelStoreBucket9405F36E', 'Arn'] }, `/${key}`]],
+    });
+    const alpha = stack.modelStore.artifactOf('alpha', '2');
+    expect(alpha.descriptorKey).toMatch(/^models\/alpha\/2\/[0-9a-f]{64}\.json$/);
+    expect(s3Statements).toHaveLength(1);
+    expect(s3Statements[0]).toMatchObject({ Action: 's3:GetObject', Effect: 'Allow' });
+    expect(s3Statements[0]?.Resource).toHaveLength(2);
+    expect(s3Statements[0]?.Resource).toEqual(
+      expect.arrayContaining([objectArn(alphaKey()), objectArn(alpha.descriptorKey)]),
+    );
   });
 
   it('points a live alias at the current version, without provisioned concurrency by default', () => {
@@ -516,11 +521,59 @@ describe('stages', () => {
       const services = Object.values(template.findResources('AWS::Lambda::Function'))
         .map((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)
         .filter((service) => service !== undefined);
-      expect(services).toEqual(stack.functions.map(() => `model-endpoint-${stage}`));
+      expect(services).toEqual(stack.models.map(() => `model-endpoint-${stage}`));
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: RuntimeMetric.inferenceErrors,
         Dimensions: Match.arrayWith([{ Name: 'service', Value: `model-endpoint-${stage}` }]),
       });
     }
+  });
+});
+
+describe('backends', () => {
+  it('serves one model from a zip function and one from a container image behind the same API, alarms and dashboard', () => {
+    const { stack: mixed } = buildStack({
+      models: { alpha: { backend: 'lambda-image' }, beta: { backend: 'lambda' } },
+    });
+    const mixedTemplate = Template.fromStack(mixed);
+    expect(mixed.models.map((model) => [model.modelName, model.backend])).toEqual([
+      ['alpha', 'lambda-image'],
+      ['beta', 'lambda'],
+    ]);
+    mixedTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      PackageType: 'Image',
+      Environment: { Variables: Match.objectLike({ [ModelEnvironment.name]: 'alpha' }) },
+    });
+    mixedTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Environment: { Variables: Match.objectLike({ [ModelEnvironment.name]: 'beta' }) },
+    });
+    for (const name of ['alpha', 'beta']) {
+      mixedTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'POST',
+        Integration: {
+          Type: 'AWS_PROXY',
+          Uri: { 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp(`^Models${name}Live`) }])] },
+        },
+      });
+    }
+    // The same alarms per model as before, whichever backend serves it.
+    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
+    const dashboard = JSON.stringify(mixedTemplate.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard).toContain('## Model alpha (version 2, live alias, backend lambda-image)');
+    expect(dashboard).toContain('## Model beta (version 1, live alias, backend lambda)');
+  });
+
+  it('keeps the model bucket and the zip functions at their logical ids', () => {
+    expect(stack.getLogicalId(stack.modelStore.bucket.node.defaultChild as never)).toBe('ModelStoreBucket9405F36E');
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual(
+      expect.arrayContaining(['ModelsalphaFunctionE8DCB723', 'ModelsbetaFunction5D3FC9A3']),
+    );
+  });
+
+  it('fails synth for a model on backend sagemaker until that backend is wired, naming the model', () => {
+    expect(() => buildStack({ models: { alpha: { backend: 'sagemaker' } } })).toThrow(
+      'model alpha: backend "sagemaker" is not wired into ServedModel yet',
+    );
   });
 });

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type RawConfig, resolveDeploymentConfig } from '../../lib/config';
+import type { ModelSpec } from '../../contract/onnx-model-spec';
+import { type DeploymentConfig, type RawConfig, resolveDeploymentConfig } from '../../lib/config';
+import { type CheckedDeploymentConfig, checkDeploymentConfig } from '../../lib/model-check';
 import { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { withoutBundlingProgress } from '../support/bundling-progress';
 
@@ -41,10 +43,43 @@ export function testApp(options: Pick<SynthOptions, 'bundling'> = {}): App {
   });
 }
 
+/**
+ * What checkDeploymentConfig would report for a fixture model. The fixtures are not ONNX (synth only hashes and
+ * copies them), so this spec stands in for the one ONNX Runtime gives bin/ for a real model.
+ */
+export function fixtureSpec(name: string, version: string): ModelSpec {
+  return {
+    name,
+    version,
+    inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
+    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+  };
+}
+
+/** The config as checkDeploymentConfig returns it, with fixtureSpec standing in for each session's spec. */
+export function withFixtureSpecs(config: DeploymentConfig): CheckedDeploymentConfig {
+  return {
+    ...config,
+    models: config.models.map((model) => ({ ...model, spec: fixtureSpec(model.name, model.version) })),
+  };
+}
+
 /** Builds the stack from raw context values against the fixture repository, the way bin/ does. */
 export function buildStack(raw: RawConfig = {}, options: SynthOptions = {}): { app: App; stack: ModelEndpointStack } {
   const app = options.app ?? testApp(options);
-  const config = resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd());
+  const config = withFixtureSpecs(resolveDeploymentConfig({ modelsDir: FIXTURE_REPOSITORY, ...raw }, process.cwd()));
+  const stack = withoutBundlingProgress(() => new ModelEndpointStack(app, config.stackName, { config }));
+  if (options.nag === true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+/** Builds the stack from a repository of real ONNX models, checked and described as bin/ does. */
+export async function buildCheckedStack(
+  raw: RawConfig,
+  options: SynthOptions = {},
+): Promise<{ app: App; stack: ModelEndpointStack }> {
+  const app = options.app ?? testApp(options);
+  const config = await checkDeploymentConfig(resolveDeploymentConfig(raw, process.cwd()));
   const stack = withoutBundlingProgress(() => new ModelEndpointStack(app, config.stackName, { config }));
   if (options.nag === true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

@@ -1,0 +1,215 @@
+import { Annotations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, type IDependable } from 'constructs';
+import type { Backend, BackendChoice } from '../../contract/backends';
+import { SERVICE_NAME } from '../../contract/environment';
+import {
+  chooseBackend,
+  LAMBDA_MAX_MEMORY_MIB,
+  LAMBDA_MAX_MODEL_BYTES,
+  ZIP_MAX_MODEL_BYTES,
+  zipModelInitMs,
+} from '../backend-choice';
+import { acknowledge } from '../compliance';
+import { functionAlarms, functionDashboardRow } from './function-monitoring';
+import { InferenceFunction } from './inference-function';
+import { InferenceImageFunction } from './inference-image-function';
+import type { ModelFunctionOptions } from './model-function-options';
+import type { ModelArtifact } from './model-store';
+import type { ModelTarget } from './model-target';
+import type { OnnxRuntimeLayer } from './onnx-runtime-layer';
+import { propError } from './prop-error';
+
+export interface ServedModelProps extends ModelFunctionOptions {
+  /** The model's artifact and descriptor as ModelStore uploaded them. */
+  readonly artifact: ModelArtifact;
+  /** The bucket ModelStore uploaded the artifact to (read by the `lambda` backend). */
+  readonly modelBucket: s3.IBucket;
+  /** ONNX Runtime: the layer of the `lambda` backend, the pruned files of the `lambda-image` one. */
+  readonly onnxRuntime: OnnxRuntimeLayer;
+  /** Where the model runs. @default 'auto': chosen from the artifact's size, see lib/backend-choice.ts */
+  readonly backend?: BackendChoice;
+  /**
+   * What puts the artifact into the bucket; a `lambda` function waits for it, since provisioned concurrency loads
+   * the model during the deploy.
+   * @default - nothing to wait for: the artifact is already in the bucket
+   */
+  readonly artifactUpload?: IDependable;
+  /** Handler entry file (exports `handler`), bundled as an ES module. @default - lambda/handler.mts of this project */
+  readonly entry?: string;
+}
+
+/** What a backend builds for a served model: the function API Gateway reaches, and the model's target. */
+interface BackendParts {
+  /** The function behind the `live` alias: the runtime itself, or a forwarder to an endpoint. */
+  readonly function: lambda.IFunction;
+  readonly alias: lambda.Alias;
+  readonly role: iam.IRole;
+  readonly logGroup: logs.ILogGroup;
+  readonly target: ModelTarget;
+}
+
+/**
+ * One served model, end to end on the infrastructure side: its backend (a zip function, a container-image function,
+ * or a SageMaker endpoint behind a forwarder) with its `live` alias, its alarms and dashboard row, and the compliance
+ * acknowledgements of what it creates. The API and the monitoring see it only as its `target`.
+ */
+export class ServedModel extends Construct {
+  public readonly modelName: string;
+  public readonly modelVersion: string;
+  /** The backend the model runs on (`auto` resolved). */
+  public readonly backend: Backend;
+  /** Why that backend, with the numbers (also shown at synth). */
+  public readonly backendReason: string;
+  /** The function API Gateway reaches through `alias`: the runtime (lambda, lambda-image) or a forwarder. */
+  public readonly function: lambda.IFunction;
+  /** The `live` alias API Gateway invokes. */
+  public readonly alias: lambda.Alias;
+  public readonly role: iam.IRole;
+  public readonly logGroup: logs.ILogGroup;
+  /** The model's alarms (also in `target`). */
+  public readonly alarms: readonly cloudwatch.IAlarm[];
+  /** What the API routes to and the monitoring watches. */
+  public readonly target: ModelTarget;
+
+  constructor(scope: Construct, id: string, props: ServedModelProps) {
+    super(scope, id);
+    const { artifact } = props;
+    this.modelName = artifact.name;
+    this.modelVersion = artifact.version;
+    const decision = chooseBackend(props.backend ?? 'auto', artifact.sizeBytes);
+    this.backend = decision.backend;
+    this.backendReason = decision.reason;
+    Annotations.of(this).addInfo(`model ${artifact.name} version ${artifact.version}: ${decision.reason}`);
+
+    const parts = this.buildBackend(props);
+    this.function = parts.function;
+    this.alias = parts.alias;
+    this.role = parts.role;
+    this.logGroup = parts.logGroup;
+    this.target = parts.target;
+    this.alarms = parts.target.alarms;
+  }
+
+  private buildBackend(props: ServedModelProps): BackendParts {
+    const { artifact } = props;
+    const model = {
+      modelName: artifact.name,
+      modelVersion: artifact.version,
+      modelSha256: artifact.sha256,
+      modelSizeBytes: artifact.sizeBytes,
+    };
+    const options: ModelFunctionOptions = {
+      ...(props.memorySizeMiB === undefined ? {} : { memorySizeMiB: props.memorySizeMiB }),
+      ...(props.timeout === undefined ? {} : { timeout: props.timeout }),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      ...(props.minProvisionedConcurrency === undefined
+        ? {}
+        : { minProvisionedConcurrency: props.minProvisionedConcurrency }),
+      ...(props.maxProvisionedConcurrency === undefined
+        ? {}
+        : { maxProvisionedConcurrency: props.maxProvisionedConcurrency }),
+      ...(props.provisionedUtilizationTarget === undefined
+        ? {}
+        : { provisionedUtilizationTarget: props.provisionedUtilizationTarget }),
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+      ...(props.serviceName === undefined ? {} : { serviceName: props.serviceName }),
+    };
+    const entry = props.entry === undefined ? {} : { entry: props.entry };
+    switch (this.backend) {
+      case 'lambda': {
+        if (artifact.sizeBytes > ZIP_MAX_MODEL_BYTES) {
+          Annotations.of(this).addWarningV2(
+            'model-endpoint:zip-init-budget',
+            `model ${artifact.name}: downloading and opening it takes about ${Math.round(zipModelInitMs(artifact.sizeBytes) / 1000)} s of a zip function's init, over the budget that keeps cold starts within Lambda's 10 s init limit: use backend lambda-image (or auto)`,
+          );
+        }
+        // 'Default' leaves no trace in logical ids: the function, role, log group and alias keep the ids they had
+        // before served models existed, so upgrading replaces none of them.
+        const fn = new InferenceFunction(this, 'Default', {
+          ...model,
+          ...options,
+          ...entry,
+          modelBucket: props.modelBucket,
+          modelKey: artifact.key,
+          descriptorKey: artifact.descriptorKey,
+          descriptorSha256: artifact.descriptorSha256,
+          layers: [props.onnxRuntime.layer],
+          architecture: props.onnxRuntime.architecture,
+        });
+        // Provisioned concurrency initialises environments during the deploy, and they load the model at init.
+        if (props.artifactUpload !== undefined) fn.node.addDependency(props.artifactUpload);
+        return this.runtimeFunctionParts(
+          fn,
+          props,
+          "S3 access is s3:GetObject on the model's one content-addressed key and its descriptor's key.",
+        );
+      }
+      case 'lambda-image': {
+        const fn = new InferenceImageFunction(this, 'Default', {
+          ...model,
+          ...options,
+          ...entry,
+          modelPath: artifact.modelPath,
+          descriptorJson: artifact.descriptorJson,
+          descriptorSha256: artifact.descriptorSha256,
+          onnxRuntimeFiles: props.onnxRuntime.packageFiles,
+        });
+        return this.runtimeFunctionParts(
+          fn,
+          props,
+          'The image function reads no bucket: the model ships in its image.',
+        );
+      }
+      case 'sagemaker':
+        // The seam for the SageMaker backend construct (an endpoint behind a forwarder function).
+        throw propError(
+          this,
+          `model ${artifact.name}: backend "sagemaker" is not wired into ServedModel yet: ` +
+            (artifact.sizeBytes <= LAMBDA_MAX_MODEL_BYTES
+              ? 'set backend lambda-image for this model until it is'
+              : `the model needs more memory than Lambda's ${LAMBDA_MAX_MEMORY_MIB} MiB, so no other backend can serve it`),
+        );
+    }
+  }
+
+  /** A function that runs the runtime itself (zip or image): its alarms, dashboard row and acknowledgements. */
+  private runtimeFunctionParts(
+    fn: InferenceFunction | InferenceImageFunction,
+    props: ServedModelProps,
+    s3Access: string,
+  ): BackendParts {
+    const monitored = {
+      modelName: fn.modelName,
+      modelVersion: fn.modelVersion,
+      alias: fn.alias,
+      logGroup: fn.logGroup,
+      provisioned: fn.provisioned,
+      serviceName: props.serviceName ?? SERVICE_NAME,
+    };
+    acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]', [
+      'The statements on Resource "*" are xray:PutTraceSegments + xray:PutTelemetryRecords, added by tracing:',
+      'ACTIVE; X-Ray defines no resource types for these actions, so they cannot be scoped.',
+      s3Access,
+    ]);
+    return {
+      function: fn.function,
+      alias: fn.alias,
+      role: fn.role,
+      logGroup: fn.logGroup,
+      target: {
+        modelName: fn.modelName,
+        modelVersion: fn.modelVersion,
+        handler: fn.alias,
+        alarms: functionAlarms(new Construct(this, 'Alarms'), monitored),
+        dashboardWidgets: functionDashboardRow(monitored, this.backend),
+      },
+    };
+  }
+}
