@@ -145,17 +145,33 @@ describe('lambda-image build context', () => {
           AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
           TEST_EVENTS: JSON.stringify([
             apiGatewayEvent({ path: '/v2/health/live' }),
-            apiGatewayEvent({ path: '/v2/health/ready' }),
+            apiGatewayEvent({ path: '/v2/models/penguins/ready' }),
+            apiGatewayEvent({ path: '/v2/models/penguins' }),
+            apiGatewayEvent({
+              method: 'POST',
+              path: '/v2/models/penguins/infer',
+              body: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [39.1, 18.7, 181, 3750] }] },
+            }),
           ]),
           TEST_CONTEXT: JSON.stringify(lambdaContext),
         },
       });
       const line = stdout.split('\n').find((candidate) => candidate.startsWith('ANSWERS'));
       const answers = JSON.parse(line?.slice('ANSWERS'.length) ?? '[]') as Array<{ statusCode: number; body: string }>;
-      expect(answers.map((answer) => [answer.statusCode, JSON.parse(answer.body)])).toEqual([
-        [200, { live: true }],
-        [200, { ready: true }],
+      // The model the image's MODEL_PATH points at serves, described exactly as its pinned descriptor says.
+      const descriptor = parseModelDescriptor(
+        fs.readFileSync(path.join(context, 'model', DESCRIPTOR_FILE), 'utf8'),
+        DESCRIPTOR_FILE,
+      );
+      const [live, ready, metadata, inference] = answers.map((answer) => [answer.statusCode, JSON.parse(answer.body)]);
+      expect(live).toEqual([200, { live: true }]);
+      expect(ready).toEqual([200, { name: 'penguins', ready: true }]);
+      expect(metadata).toEqual([
+        200,
+        expect.objectContaining({ name: 'penguins', inputs: descriptor.inputs, outputs: descriptor.outputs }),
       ]);
+      expect(inference[0]).toBe(200);
+      expect(inference[1].outputs[0]).toEqual({ name: 'label', datatype: 'BYTES', shape: [1], data: ['Adelie'] });
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
