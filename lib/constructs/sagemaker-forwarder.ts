@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,14 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, ModelEnvironment, SERVICE_NAME } from '../../contract/environment';
-import { LIVE_ALIAS } from './inference-function';
+import { DEFAULT_HANDLER_ENTRY, HANDLER_BUNDLING, LIVE_ALIAS } from './inference-function';
 import { acknowledgeFinding } from './sagemaker-acknowledge';
 import { propsError } from './sagemaker-props-error';
-
-const DEFAULT_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'handler.mts');
-
-/** Same as the inference function's: bundled CommonJS code (the X-Ray SDK) requires Node built-ins. */
-const REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface SageMakerForwarderProps {
   /** Model name as served in URLs. */
@@ -61,7 +55,7 @@ export class SageMakerForwarder extends Construct {
 
   constructor(scope: Construct, id: string, props: SageMakerForwarderProps) {
     super(scope, id);
-    const entry = props.entry ?? DEFAULT_ENTRY;
+    const entry = props.entry ?? DEFAULT_HANDLER_ENTRY;
     if (!fs.existsSync(entry)) {
       throw propsError(this, `entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
     }
@@ -128,12 +122,8 @@ export class SageMakerForwarder extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        format: nodejs.OutputFormat.ESM,
-        banner: REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
+        // The same bundle as the model functions': the runtime picks the forwarder from SAGEMAKER_ENDPOINT_NAME.
+        ...HANDLER_BUNDLING,
         // The Node.js 24 runtime ships the SDK v3, @aws-sdk/client-sagemaker-runtime included. onnxruntime-node is
         // never loaded on the forwarding path and this function has no layer that provides it.
         externalModules: ['onnxruntime-node', '@aws-sdk/*'],
