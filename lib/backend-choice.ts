@@ -1,6 +1,9 @@
 import type { Backend, BackendChoice } from '../contract/backends';
+import { SERVERLESS_MEMORY_SIZES_MB } from './constructs/sagemaker-endpoint';
 
 const MiB = 1024 * 1024;
+
+const SERVERLESS_MAX_MEMORY_MB = Math.max(...SERVERLESS_MEMORY_SIZES_MB);
 
 /** Lambda's largest memory setting, for zip and image functions alike. */
 export const LAMBDA_MAX_MEMORY_MIB = 10_240;
@@ -96,7 +99,11 @@ export function chooseBackend(choice: BackendChoice, sizeBytes: number): Backend
   }
   return {
     backend: 'sagemaker',
-    reason: `auto chose sagemaker: ${size} needs more than Lambda's ${LAMBDA_MAX_MEMORY_MIB} MiB (${AUTO_RULE})`,
+    // Also more than serverless SageMaker's largest memory size holds: such a model needs an instance type.
+    reason:
+      `auto chose sagemaker: ${size} needs more than Lambda's ${LAMBDA_MAX_MEMORY_MIB} MiB and a serverless ` +
+      `endpoint's ${SERVERLESS_MAX_MEMORY_MB} MB, so it runs on the instance type of its sagemaker settings ` +
+      `(instanceType) (${AUTO_RULE})`,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type ModelRepository,
   scanModelRepository,
 } from '../contract/model-repository';
+import type { SageMakerCapacityProps } from './constructs/sagemaker-backend';
 
 /** A setting the user must fix; bin/ prints its message alone, without a stack trace into lib/. */
 export class ConfigurationError extends Error {
@@ -31,6 +32,12 @@ export interface ModelSettings {
   readonly maxProvisionedConcurrency?: number;
   /** Concurrency reserved for (and capping) this model's function. @default - none (shares the account pool) */
   readonly reservedConcurrency?: number;
+  /**
+   * Capacity of a model on backend sagemaker, or an existing endpoint to forward to. Only the types are checked
+   * here; the ranges and how the settings combine are SageMakerEndpoint's, checked once at synth.
+   * @default - a serverless endpoint sized from the model
+   */
+  readonly sagemaker?: SageMakerCapacityProps;
 }
 
 /** One model to deploy, resolved against the repository folder. */
@@ -138,7 +145,29 @@ const MODEL_SETTING_NAMES: readonly (keyof ModelSettings)[] = [
   'minProvisionedConcurrency',
   'maxProvisionedConcurrency',
   'reservedConcurrency',
+  'sagemaker',
 ];
+
+/** The settings that tune the Lambda function running a model: a sagemaker model's forwarder takes none. */
+const FUNCTION_SETTING_NAMES = [
+  'memorySizeMiB',
+  'minProvisionedConcurrency',
+  'maxProvisionedConcurrency',
+  'reservedConcurrency',
+] as const satisfies readonly (keyof ModelSettings)[];
+
+/** The JSON type of each sagemaker setting; a Record, so the compiler insists on every capacity prop. */
+const SAGEMAKER_SETTING_TYPES: Readonly<Record<keyof SageMakerCapacityProps, 'number' | 'string'>> = {
+  memorySizeInMB: 'number',
+  maxConcurrency: 'number',
+  provisionedConcurrency: 'number',
+  instanceType: 'string',
+  initialInstanceCount: 'number',
+  maxInstanceCount: 'number',
+  invocationsPerInstanceTarget: 'number',
+  existingEndpointName: 'string',
+  existingVariantName: 'string',
+};
 
 const VALID_RETENTION_DAYS = Object.values(RetentionDays).filter((value): value is RetentionDays => {
   return typeof value === 'number' && value > 0;
@@ -244,13 +273,9 @@ function resolveModels(
         `models.${name}.version ("${version}") has no model file in ${path.join(modelsDir, name)} (versions: ${found.versions.map((v) => v.version).join(', ')}): pick one of those versions or add ${name}/${version}/model.onnx`,
       );
     }
-    models.push({
-      ...modelSettings,
-      name,
-      version,
-      backend: modelSettings.backend ?? defaultBackend,
-      modelPath: files.modelPath,
-    });
+    const backend = modelSettings.backend ?? defaultBackend;
+    refuseSettingsOfAnotherBackend(name, modelSettings, backend);
+    models.push({ ...modelSettings, name, version, backend, modelPath: files.modelPath });
   }
   if (models.length === 0) {
     throw new ConfigurationError(
@@ -258,6 +283,29 @@ function resolveModels(
     );
   }
   return models;
+}
+
+/**
+ * A setting for one backend on a model pinned to another would be ignored. Under `auto` the model's size decides,
+ * which only ServedModel knows: it refuses the same mismatch there.
+ */
+function refuseSettingsOfAnotherBackend(name: string, settings: ModelSettings, backend: BackendChoice): void {
+  const prefix = `models.${name}`;
+  const origin = settings.backend === undefined ? 'the top-level backend setting' : `${prefix}.backend`;
+  if (backend === 'lambda' || backend === 'lambda-image') {
+    if (settings.sagemaker !== undefined) {
+      throw new ConfigurationError(
+        `${prefix}.sagemaker (${JSON.stringify(settings.sagemaker)}) sizes a SageMaker endpoint, but ${origin} puts the model on ${backend}: set ${prefix}.backend to sagemaker, or remove ${prefix}.sagemaker`,
+      );
+    }
+  } else if (backend === 'sagemaker') {
+    const set = FUNCTION_SETTING_NAMES.filter((key) => settings[key] !== undefined);
+    if (set.length > 0) {
+      throw new ConfigurationError(
+        `${set.map((key) => `${prefix}.${key} (${settings[key]})`).join(', ')} tune${set.length === 1 ? 's' : ''} the Lambda function that runs a model, but ${origin} puts the model on sagemaker, where a forwarder calls the endpoint: remove ${set.length === 1 ? 'it' : 'them'} and size the endpoint with ${prefix}.sagemaker`,
+      );
+    }
+  }
 }
 
 function scanRepository(modelsDir: string): ModelRepository {
@@ -322,6 +370,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
   const minProvisionedConcurrency = readNumber(entry, 'minProvisionedConcurrency', { min: 1, integer: true }, prefix);
   const maxProvisionedConcurrency = readNumber(entry, 'maxProvisionedConcurrency', { min: 1, integer: true }, prefix);
   const reservedConcurrency = readNumber(entry, 'reservedConcurrency', { min: 1, integer: true }, prefix);
+  const sagemaker = readSageMakerSettings(entry.sagemaker, `${prefix}.sagemaker`);
   if (maxProvisionedConcurrency !== undefined && minProvisionedConcurrency === undefined) {
     throw new ConfigurationError(
       `${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}) needs ${prefix}.minProvisionedConcurrency: set the minimum to keep warm, e.g. 1`,
@@ -353,7 +402,40 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
     ...(minProvisionedConcurrency === undefined ? {} : { minProvisionedConcurrency }),
     ...(maxProvisionedConcurrency === undefined ? {} : { maxProvisionedConcurrency }),
     ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+    ...(sagemaker === undefined ? {} : { sagemaker }),
   };
+}
+
+/**
+ * Checks the shape only: an object of known keys, each of its JSON type. Ranges and combinations (the serverless
+ * memory sizes, provisioned concurrency within maxConcurrency, instance settings only with an instance type) are
+ * SageMakerEndpoint's, which fails synth naming the setting, the value and the fix; checking them here as well
+ * would be two rule sets to keep equal.
+ */
+function readSageMakerSettings(value: unknown, name: string): SageMakerCapacityProps | undefined {
+  if (value === undefined) return undefined;
+  const known = Object.keys(SAGEMAKER_SETTING_TYPES);
+  if (!isRecord(value)) {
+    throw new ConfigurationError(
+      `${name} (${JSON.stringify(value)}) must be an object of endpoint settings, e.g. {"memorySizeInMB": 4096} or {"instanceType": "ml.c7g.xlarge"}`,
+    );
+  }
+  for (const [key, setting] of Object.entries(value)) {
+    if (!known.includes(key)) {
+      throw new ConfigurationError(`${name}.${key} is not a sagemaker setting: use ${known.join(', ')}`);
+    }
+    const type = SAGEMAKER_SETTING_TYPES[key as keyof SageMakerCapacityProps];
+    const valid =
+      type === 'number'
+        ? typeof setting === 'number' && Number.isFinite(setting)
+        : typeof setting === 'string' && setting.trim() !== '';
+    if (!valid) {
+      throw new ConfigurationError(
+        `${name}.${key} (${JSON.stringify(setting)}) must be ${type === 'number' ? 'a number, without quotes' : 'a non-empty string'}: fix the value or remove the setting`,
+      );
+    }
+  }
+  return value as SageMakerCapacityProps;
 }
 
 interface NumberRule {

@@ -75,6 +75,13 @@ export interface SageMakerBackendProps extends EndpointCapacityProps {
 }
 
 /**
+ * What a served model may set about its SageMaker capacity: the endpoint's size and scaling, or an existing
+ * endpoint to forward to instead. The rest of SageMakerBackendProps follows from the model itself.
+ */
+export type SageMakerCapacityProps = EndpointCapacityProps &
+  Pick<SageMakerBackendProps, 'existingEndpointName' | 'existingVariantName'>;
+
+/**
  * A model served by SageMaker, as one unit: the container image with the project's runtime and the model, the
  * SageMaker model, endpoint config and endpoint (or an existing endpoint), and the forwarder function that API
  * Gateway invokes. Gives the rest of the stack its ModelTarget: the forwarder's `live` alias, alarms on the

@@ -7,13 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IDependable } from 'constructs';
 import type { Backend, BackendChoice } from '../../contract/backends';
 import { SERVICE_NAME } from '../../contract/environment';
-import {
-  chooseBackend,
-  LAMBDA_MAX_MEMORY_MIB,
-  LAMBDA_MAX_MODEL_BYTES,
-  ZIP_MAX_MODEL_BYTES,
-  zipModelInitMs,
-} from '../backend-choice';
+import { chooseBackend, ZIP_MAX_MODEL_BYTES, zipModelInitMs } from '../backend-choice';
 import { acknowledge } from '../compliance';
 import { functionAlarms, functionDashboardRow } from './function-monitoring';
 import { InferenceFunction } from './inference-function';
@@ -23,6 +17,17 @@ import type { ModelArtifact } from './model-store';
 import type { ModelTarget } from './model-target';
 import type { OnnxRuntimeLayer } from './onnx-runtime-layer';
 import { propError } from './prop-error';
+import { SageMakerBackend, type SageMakerCapacityProps } from './sagemaker-backend';
+
+/** The options that tune a Lambda function running the model; a `sagemaker` model's forwarder takes none of them. */
+const FUNCTION_ONLY_OPTIONS = [
+  'memorySizeMiB',
+  'timeout',
+  'reservedConcurrentExecutions',
+  'minProvisionedConcurrency',
+  'maxProvisionedConcurrency',
+  'provisionedUtilizationTarget',
+] as const satisfies readonly (keyof ModelFunctionOptions)[];
 
 export interface ServedModelProps extends ModelFunctionOptions {
   /** The model's artifact and descriptor as ModelStore uploaded them. */
@@ -41,6 +46,12 @@ export interface ServedModelProps extends ModelFunctionOptions {
   readonly artifactUpload?: IDependable;
   /** Handler entry file (exports `handler`), bundled as an ES module. @default - lambda/handler.mts of this project */
   readonly entry?: string;
+  /**
+   * Capacity of the `sagemaker` backend (serverless memory and concurrency, or an instance type and its
+   * autoscaling), or an existing endpoint to forward to; SageMakerEndpoint validates and defaults each. Only for a
+   * model that runs on sagemaker. @default - a serverless endpoint sized from the model
+   */
+  readonly sagemaker?: SageMakerCapacityProps;
 }
 
 /** What a backend builds for a served model: the function API Gateway reaches, and the model's target. */
@@ -85,6 +96,7 @@ export class ServedModel extends Construct {
     this.backend = decision.backend;
     this.backendReason = decision.reason;
     Annotations.of(this).addInfo(`model ${artifact.name} version ${artifact.version}: ${decision.reason}`);
+    this.refuseOptionsOfAnotherBackend(props);
 
     const parts = this.buildBackend(props);
     this.function = parts.function;
@@ -167,15 +179,56 @@ export class ServedModel extends Construct {
           'The image function reads no bucket: the model ships in its image.',
         );
       }
-      case 'sagemaker':
-        // The seam for the SageMaker backend construct (an endpoint behind a forwarder function).
+      case 'sagemaker': {
+        // 'Default', as for the functions: the backend's resources sit directly under the served model's path.
+        const sagemaker = new SageMakerBackend(this, 'Default', {
+          ...props.sagemaker,
+          modelName: artifact.name,
+          modelVersion: artifact.version,
+          descriptor: artifact.descriptor,
+          descriptorBucket: props.modelBucket,
+          descriptorKey: artifact.descriptorKey,
+          descriptorSha256: artifact.descriptorSha256,
+          // An existing endpoint already holds its model: SageMakerBackend refuses a model file beside it.
+          ...(props.sagemaker?.existingEndpointName === undefined ? { modelFile: artifact.modelPath } : {}),
+          ...(props.entry === undefined ? {} : { handlerEntry: props.entry }),
+          ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+          ...(props.serviceName === undefined ? {} : { serviceName: props.serviceName }),
+        });
+        // The forwarder reads the descriptor from the bucket at init.
+        if (props.artifactUpload !== undefined) sagemaker.node.addDependency(props.artifactUpload);
+        // No acknowledgement here: the forwarder and the endpoint acknowledge their own findings.
+        const { forwarder } = sagemaker;
+        return {
+          function: forwarder.function,
+          alias: forwarder.alias,
+          role: forwarder.role,
+          logGroup: forwarder.logGroup,
+          target: sagemaker,
+        };
+      }
+    }
+  }
+
+  /**
+   * Settings of one backend given to a model that runs on another would be ignored without a word; `auto` decides
+   * only here, from the size, so this is the one place that can tell.
+   */
+  private refuseOptionsOfAnotherBackend(props: ServedModelProps): void {
+    const chosen = `the model runs on ${this.backend} (${this.backendReason})`;
+    if (this.backend === 'sagemaker') {
+      const set = FUNCTION_ONLY_OPTIONS.filter((name) => props[name] !== undefined);
+      if (set.length > 0) {
         throw propError(
           this,
-          `model ${artifact.name}: backend "sagemaker" is not wired into ServedModel yet: ` +
-            (artifact.sizeBytes <= LAMBDA_MAX_MODEL_BYTES
-              ? 'set backend lambda-image for this model until it is'
-              : `the model needs more memory than Lambda's ${LAMBDA_MAX_MEMORY_MIB} MiB, so no other backend can serve it`),
+          `model ${this.modelName}: ${set.join(', ')} tune a Lambda function that runs the model, but ${chosen}: remove ${set.length === 1 ? 'it' : 'them'}, and size the endpoint with the sagemaker settings`,
         );
+      }
+    } else if (props.sagemaker !== undefined) {
+      throw propError(
+        this,
+        `model ${this.modelName}: sagemaker (${JSON.stringify(props.sagemaker)}) sizes a SageMaker endpoint, but ${chosen}: set backend sagemaker, or remove the sagemaker settings`,
+      );
     }
   }
 

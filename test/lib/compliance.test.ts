@@ -11,6 +11,20 @@ describe('cdk-nag AwsSolutions', () => {
     ['every model on backend lambda-image', { backend: 'lambda-image' }],
     ['one model per Lambda backend', { models: { alpha: { backend: 'lambda' }, beta: { backend: 'lambda-image' } } }],
     [
+      'a model on a serverless SageMaker endpoint beside a zip model',
+      { models: { alpha: { backend: 'sagemaker' }, beta: { backend: 'lambda' } } },
+    ],
+    [
+      'a model on autoscaled SageMaker instances',
+      {
+        models: { alpha: { backend: 'sagemaker', sagemaker: { instanceType: 'ml.c7g.xlarge', maxInstanceCount: 4 } } },
+      },
+    ],
+    [
+      'a model forwarded to an existing SageMaker endpoint',
+      { models: { alpha: { backend: 'sagemaker', sagemaker: { existingEndpointName: 'team-triton' } } } },
+    ],
+    [
       'provisioned concurrency and an alarm email',
       {
         models: { alpha: { minProvisionedConcurrency: 1, maxProvisionedConcurrency: 3, reservedConcurrency: 5 } },

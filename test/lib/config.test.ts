@@ -71,6 +71,25 @@ describe('deployment config', () => {
     ]);
   });
 
+  it("passes a sagemaker model's endpoint settings on as given, leaving their ranges to the endpoint construct", () => {
+    const serverless = resolve({
+      models: '{"alpha": {"backend": "sagemaker", "sagemaker": {"memorySizeInMB": 4096, "maxConcurrency": 20}}}',
+    });
+    expect(serverless.models[0]).toMatchObject({
+      backend: 'sagemaker',
+      sagemaker: { memorySizeInMB: 4096, maxConcurrency: 20 },
+    });
+    // 3000 is no serverless memory size: SageMakerEndpoint refuses it at synth, with the sizes it accepts.
+    expect(resolve({ models: { alpha: { sagemaker: { memorySizeInMB: 3000 } } } }).models[0]?.sagemaker).toEqual({
+      memorySizeInMB: 3000,
+    });
+    const existing = resolve({
+      backend: 'sagemaker',
+      models: { alpha: { sagemaker: { existingEndpointName: 'team-triton', existingVariantName: 'Blue' } } },
+    });
+    expect(existing.models[0]?.sagemaker).toEqual({ existingEndpointName: 'team-triton', existingVariantName: 'Blue' });
+  });
+
   it('accepts the strings that `cdk -c key=value` passes', () => {
     const config = resolve({
       models: '{"beta": {"reservedConcurrency": "5"}}',
@@ -133,6 +152,41 @@ describe('deployment config', () => {
     ],
     ['an unknown model setting', { models: { alpha: { memory: 512 } } }, 'models.alpha.memory is not a model setting'],
     ['models that are not JSON', { models: '{alpha' }, 'models ({alpha) is not valid JSON'],
+    [
+      'sagemaker settings that are not an object',
+      { models: { alpha: { sagemaker: 'ml.m5.xlarge' } } },
+      'models.alpha.sagemaker ("ml.m5.xlarge") must be an object of endpoint settings, e.g. {"memorySizeInMB": 4096}',
+    ],
+    [
+      'an unknown sagemaker setting',
+      { models: { alpha: { sagemaker: { memorySizeMiB: 4096 } } } },
+      'models.alpha.sagemaker.memorySizeMiB is not a sagemaker setting: use memorySizeInMB, maxConcurrency, provisionedConcurrency, instanceType',
+    ],
+    [
+      'a sagemaker number in quotes',
+      { models: { alpha: { sagemaker: { maxConcurrency: '20' } } } },
+      'models.alpha.sagemaker.maxConcurrency ("20") must be a number, without quotes',
+    ],
+    [
+      'an empty sagemaker instance type',
+      { models: { alpha: { sagemaker: { instanceType: ' ' } } } },
+      'models.alpha.sagemaker.instanceType (" ") must be a non-empty string',
+    ],
+    [
+      'sagemaker settings on a model pinned to lambda',
+      { models: { alpha: { backend: 'lambda', sagemaker: { maxConcurrency: 5 } } } },
+      'models.alpha.sagemaker ({"maxConcurrency":5}) sizes a SageMaker endpoint, but models.alpha.backend puts the model on lambda: set models.alpha.backend to sagemaker, or remove models.alpha.sagemaker',
+    ],
+    [
+      'sagemaker settings under a top-level lambda-image backend',
+      { backend: 'lambda-image', models: { alpha: { sagemaker: { instanceType: 'ml.m5.xlarge' } } } },
+      'but the top-level backend setting puts the model on lambda-image',
+    ],
+    [
+      'Lambda function settings on a sagemaker model',
+      { models: { alpha: { backend: 'sagemaker', memorySizeMiB: 4096, reservedConcurrency: 5 } } },
+      'models.alpha.memorySizeMiB (4096), models.alpha.reservedConcurrency (5) tune the Lambda function that runs a model, but models.alpha.backend puts the model on sagemaker, where a forwarder calls the endpoint: remove them and size the endpoint with models.alpha.sagemaker',
+    ],
     [
       'memory outside Lambda limits',
       { models: { alpha: { memorySizeMiB: 64 } } },

@@ -8,6 +8,7 @@ import {
   VERSION_DIMENSION,
 } from '../../contract/environment';
 import { expandPath, ROUTES } from '../../contract/http-api';
+import type { SageMakerBackend } from '../../lib/constructs/sagemaker-backend';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { buildStack, fixtureSha256, synthTemplate, testApp } from './synth';
 
@@ -571,9 +572,61 @@ describe('backends', () => {
     );
   });
 
-  it('fails synth for a model on backend sagemaker until that backend is wired, naming the model', () => {
-    expect(() => buildStack({ models: { alpha: { backend: 'sagemaker' } } })).toThrow(
-      'model alpha: backend "sagemaker" is not wired into ServedModel yet',
-    );
+  it('serves one model from a SageMaker endpoint and one from a zip function behind the same API, alarms and dashboard', () => {
+    const { stack: mixed } = buildStack({
+      models: { alpha: { backend: 'sagemaker', sagemaker: { maxConcurrency: 20 } }, beta: { backend: 'lambda' } },
+    });
+    const mixedTemplate = Template.fromStack(mixed);
+    const [alpha, beta] = mixed.models;
+    if (alpha === undefined || beta === undefined) throw new Error('expected the models alpha and beta');
+    expect([alpha.backend, beta.backend]).toEqual(['sagemaker', 'lambda']);
+
+    // The endpoint, serverless with the configured concurrency.
+    mixedTemplate.resourceCountIs('AWS::SageMaker::Model', 1);
+    mixedTemplate.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    mixedTemplate.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ ServerlessConfig: Match.objectLike({ MaxConcurrency: 20 }) })],
+    });
+    // The forwarder: no ONNX Runtime layer, forwarding to that endpoint.
+    const forwarder = mixedTemplate.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: Match.objectLike({ [ModelEnvironment.name]: 'alpha' }) } },
+    });
+    const forwarderProps = Object.values(forwarder).map((fn) => fn.Properties);
+    expect(forwarderProps).toHaveLength(1);
+    expect(forwarderProps[0].Layers).toBeUndefined();
+    expect(forwarderProps[0].Environment.Variables[ModelEnvironment.sagemakerEndpoint]).toEqual(expect.any(String));
+    // It reads the descriptor at init, so it is created after the upload that puts the descriptor in the bucket.
+    const upload = Object.keys(mixedTemplate.findResources('Custom::CDKBucketDeployment'));
+    expect(upload).toHaveLength(1);
+    expect(Object.values(forwarder)[0]?.DependsOn).toEqual(expect.arrayContaining(upload));
+    mixedTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [{ Ref: Match.stringLikeRegexp('^OnnxRuntimeLayer') }],
+      Environment: { Variables: Match.objectLike({ [ModelEnvironment.name]: 'beta' }) },
+    });
+
+    // Every route of each model goes to that model's live alias: the forwarder's for alpha.
+    for (const model of [alpha, beta]) {
+      const aliasId = mixed.getLogicalId(model.alias.node.defaultChild as never);
+      const methods = mixedTemplate.findResources('AWS::ApiGateway::Method', {
+        Properties: {
+          Integration: { Type: 'AWS_PROXY', Uri: { 'Fn::Join': ['', Match.arrayWith([{ Ref: aliasId }])] } },
+        },
+      });
+      expect(Object.keys(methods).length).toBeGreaterThan(0);
+    }
+    expect(alpha.alias).toBe((alpha.target as SageMakerBackend).forwarder.alias);
+
+    // Two API alarms, the endpoint model's five and the zip model's three, all on the one topic.
+    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 5 + 3);
+    mixedTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
+    });
+    mixedTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+    });
+    const dashboard = JSON.stringify(mixedTemplate.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard).toContain('## Model alpha (version 2, SageMaker endpoint ');
+    expect(dashboard).toContain('## Model beta (version 1, live alias, backend lambda)');
   });
 });

@@ -12,18 +12,20 @@ import { LAMBDA_MAX_MODEL_BYTES, ZIP_MAX_MODEL_BYTES } from '../../lib/backend-c
 import { InferenceMonitoring } from '../../lib/constructs/inference-monitoring';
 import type { ModelArtifact } from '../../lib/constructs/model-store';
 import { OnnxRuntimeLayer } from '../../lib/constructs/onnx-runtime-layer';
+import { SageMakerBackend } from '../../lib/constructs/sagemaker-backend';
 import { ServedModel, type ServedModelProps } from '../../lib/constructs/served-model';
 import { FIXTURE_REPOSITORY, fixtureSpec, testApp } from './synth';
 
 /**
- * The artifact ModelStore would give for the fixture alpha/1, optionally claiming another size: `auto` and the
- * memory rule read the size only, so a boundary needs no gigabyte file.
+ * The artifact ModelStore would give for the fixture alpha/1, optionally claiming another size (in the artifact and
+ * its descriptor): `auto` and the memory rules read the size only, so a boundary needs no gigabyte file.
  */
 function fixtureArtifact(sizeBytes?: number): ModelArtifact {
   const modelPath = path.join(FIXTURE_REPOSITORY, 'alpha', '1', 'model.onnx');
   const bytes = fs.readFileSync(modelPath);
   const sha256 = sha256Hex(bytes);
-  const descriptor = buildModelDescriptor(fixtureSpec('alpha', '1'), { sha256, sizeBytes: bytes.length });
+  const claimedSize = sizeBytes ?? bytes.length;
+  const descriptor = buildModelDescriptor(fixtureSpec('alpha', '1'), { sha256, sizeBytes: claimedSize });
   const descriptorJson = serializeModelDescriptor(descriptor);
   const descriptorSha256 = sha256Hex(descriptorJson);
   return {
@@ -32,7 +34,7 @@ function fixtureArtifact(sizeBytes?: number): ModelArtifact {
     modelPath,
     key: `models/alpha/1/${sha256}.onnx`,
     sha256,
-    sizeBytes: sizeBytes ?? bytes.length,
+    sizeBytes: claimedSize,
     descriptor,
     descriptorJson,
     descriptorKey: `models/alpha/1/${descriptorSha256}.json`,
@@ -209,24 +211,119 @@ describe('ServedModel on its own', () => {
     expect((error as { constructPath?: string }).constructPath).toBe('Bare/Alpha/Default');
   });
 
-  it('fails synth for backend sagemaker until its construct is wired in, naming the way out', () => {
-    expect(() => bareServedModel('sagemaker')).toThrow(
-      'model alpha: backend "sagemaker" is not wired into ServedModel yet: set backend lambda-image for this model until it is',
-    );
-    expect(() => bareServedModel(undefined, { artifact: fixtureArtifact(LAMBDA_MAX_MODEL_BYTES + 1) })).toThrow(
-      'model alpha: backend "sagemaker" is not wired into ServedModel yet: the model needs more memory than Lambda\'s 10240 MiB',
+  it('serves backend sagemaker from an endpoint behind a forwarder that runs no ONNX Runtime', () => {
+    const { stack, model } = bareServedModel('sagemaker');
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SageMaker::Model', 1);
+    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    const fn = functionOf(template);
+    const artifact = fixtureArtifact();
+    const backend = model.target as SageMakerBackend;
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Environment: {
+        Variables: expect.objectContaining({
+          [ModelEnvironment.name]: 'alpha',
+          [ModelEnvironment.sagemakerEndpoint]: backend.endpointName,
+          [ModelEnvironment.descriptorKey]: artifact.descriptorKey,
+          [ModelEnvironment.descriptorSha256]: artifact.descriptorSha256,
+        }),
+      },
+    });
+    expect(fn.Layers).toBeUndefined();
+    expect(backend).toBeInstanceOf(SageMakerBackend);
+    expect(backend.endpointName).toMatch(/^bare-alpha-endpoint-/);
+    expect(model.target.handler).toBe(model.alias);
+    expect(model.alias.aliasName).toBe('live');
+    expect(model.target.alarms.map((alarm) => alarm.node.id)).toEqual([
+      'Errors',
+      'Throttles',
+      'InferenceErrors',
+      'Endpoint5xx',
+      'ModelLatencyP99',
+    ]);
+  });
+
+  it('lets auto choose sagemaker one byte over what a Lambda function holds, served from the instance type set', () => {
+    const { stack, model } = bareServedModel(undefined, {
+      artifact: fixtureArtifact(LAMBDA_MAX_MODEL_BYTES + 1),
+      sagemaker: { instanceType: 'ml.r7g.xlarge' },
+    });
+    expect(model.backend).toBe('sagemaker');
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.r7g.xlarge', InitialInstanceCount: 1 })],
+    });
+    Annotations.fromStack(stack).hasInfo(
+      '/Bare/Alpha',
+      Match.stringLikeRegexp(
+        "^model alpha version 1: auto chose sagemaker: 3242\\.7 MiB needs more than Lambda's 10240 MiB and a serverless endpoint's 6144 MB, so it runs on the instance type",
+      ),
     );
   });
 
-  it.each<[Backend]>([['lambda'], ['lambda-image']])(
-    'reports no unacknowledged cdk-nag finding for backend %s',
-    (backend) => {
-      const app = testApp();
-      bareServedModel(backend, {}, app);
-      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-      expect(() => app.synth()).not.toThrow();
-    },
-  );
+  it('fails synth when auto chooses sagemaker for a model no serverless endpoint holds, naming instanceType', () => {
+    const error = thrownBy(() => bareServedModel(undefined, { artifact: fixtureArtifact(LAMBDA_MAX_MODEL_BYTES + 1) }));
+    expect(error.message).toContain("over serverless' 6144 MB: set instanceType");
+    expect((error as { constructPath?: string }).constructPath).toBe('Bare/Alpha/Default/Endpoint');
+  });
+
+  it('forwards to an existing endpoint: no endpoint resources, and InvokeEndpoint on that endpoint only', () => {
+    const { stack } = bareServedModel('sagemaker', { sagemaker: { existingEndpointName: 'Team-Triton' } });
+    const template = Template.fromStack(stack);
+    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint']) {
+      template.resourceCountIs(type, 0);
+    }
+    expect(template.findResources('AWS::ECR::Repository')).toEqual({});
+    expect(functionOf(template).Environment).toMatchObject({
+      Variables: { [ModelEnvironment.sagemakerEndpoint]: 'Team-Triton' },
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+    );
+    const invokes = statements.filter((statement) => JSON.stringify(statement.Action).includes('sagemaker:'));
+    expect(invokes).toEqual([
+      expect.objectContaining({
+        Action: 'sagemaker:InvokeEndpoint',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':sagemaker:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':endpoint/team-triton',
+            ],
+          ],
+        },
+      }),
+    ]);
+  });
+
+  it('refuses the settings of one backend on a model another backend serves, naming the backend chosen', () => {
+    expect(() => bareServedModel(undefined, { sagemaker: { maxConcurrency: 5 } })).toThrow(
+      'model alpha: sagemaker ({"maxConcurrency":5}) sizes a SageMaker endpoint, but the model runs on lambda (auto chose lambda',
+    );
+    expect(() => bareServedModel('sagemaker', { memorySizeMiB: 2048, minProvisionedConcurrency: 1 })).toThrow(
+      'model alpha: memorySizeMiB, minProvisionedConcurrency tune a Lambda function that runs the model, but the model runs on sagemaker',
+    );
+  });
+
+  it.each<[Backend, Partial<ServedModelProps>]>([
+    ['lambda', {}],
+    ['lambda-image', {}],
+    ['sagemaker', {}],
+    ['sagemaker', { sagemaker: { instanceType: 'ml.c7g.xlarge', maxInstanceCount: 3 } }],
+    ['sagemaker', { sagemaker: { existingEndpointName: 'team-triton' } }],
+  ])('reports no unacknowledged cdk-nag finding for backend %s %j', (backend, overrides) => {
+    const app = testApp();
+    bareServedModel(backend, overrides, app);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
 });
 
 describe('InferenceMonitoring on its own', () => {
