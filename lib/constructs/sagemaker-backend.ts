@@ -14,6 +14,7 @@ import {
 import { type ModelDescriptor, serializeModelDescriptor, sha256Hex } from '../../contract/model-descriptor';
 import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
 import type { ModelTarget } from './model-target';
+import { propError } from './prop-error';
 import { SageMakerContainerImage } from './sagemaker-container-image';
 import {
   instanceArchitecture,
@@ -22,7 +23,6 @@ import {
   VARIANT_NAME,
 } from './sagemaker-endpoint';
 import { SageMakerForwarder } from './sagemaker-forwarder';
-import { propsError } from './sagemaker-props-error';
 
 /** The endpoint's capacity settings, as SageMakerEndpoint defines, validates and defaults them. */
 type EndpointCapacityProps = Omit<
@@ -122,7 +122,7 @@ export class SageMakerBackend extends Construct implements ModelTarget {
     } else {
       const modelFile = props.modelFile;
       if (modelFile === undefined) {
-        throw propsError(
+        throw propError(
           this,
           'modelFile is missing: pass the model file to bake into the image, or set existingEndpointName',
         );
@@ -315,24 +315,24 @@ export class SageMakerBackend extends Construct implements ModelTarget {
 
 function validateProps(scope: Construct, props: SageMakerBackendProps): void {
   if (!MODEL_NAME_PATTERN.test(props.modelName)) {
-    throw propsError(
+    throw propError(
       scope,
       `modelName ("${props.modelName}") is not a valid model name: use lowercase letters, digits, "-", "_"`,
     );
   }
   if (!MODEL_VERSION_PATTERN.test(props.modelVersion)) {
-    throw propsError(scope, `modelVersion ("${props.modelVersion}") is not a positive integer: use e.g. "1"`);
+    throw propError(scope, `modelVersion ("${props.modelVersion}") is not a positive integer: use e.g. "1"`);
   }
   const { descriptor } = props;
   if (descriptor.name !== props.modelName || descriptor.version !== props.modelVersion) {
-    throw propsError(
+    throw propError(
       scope,
       `descriptor (model ${descriptor.name} version ${descriptor.version}) does not describe model ${props.modelName} version ${props.modelVersion}: pass that version's descriptor`,
     );
   }
   const digest = sha256Hex(serializeModelDescriptor(descriptor));
   if (digest !== props.descriptorSha256) {
-    throw propsError(
+    throw propError(
       scope,
       `descriptorSha256 ("${props.descriptorSha256}") is not the sha256 of the descriptor's canonical bytes (${digest}): pass the digest of the uploaded descriptor`,
     );
@@ -340,27 +340,27 @@ function validateProps(scope: Construct, props: SageMakerBackendProps): void {
   const name = props.existingEndpointName;
   if (name !== undefined) {
     if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
-      throw propsError(
+      throw propError(
         scope,
         `existingEndpointName ("${name}") is not a SageMaker endpoint name: letters, digits and "-", at most 63 characters`,
       );
     }
     for (const capacity of [...CAPACITY_PROPS, 'modelFile', 'serverEntry'] as const) {
       if (props[capacity] !== undefined) {
-        throw propsError(
+        throw propError(
           scope,
           `${capacity} (${String(props[capacity])}) has no effect with existingEndpointName ("${name}"), whose container and capacity are managed where it was created: remove one of the two`,
         );
       }
     }
   } else if (props.existingVariantName !== undefined) {
-    throw propsError(
+    throw propError(
       scope,
       `existingVariantName ("${props.existingVariantName}") needs existingEndpointName: set it, or remove existingVariantName`,
     );
   }
   const latency = props.modelLatencyP99ThresholdMs;
   if (latency !== undefined && !(latency > 0)) {
-    throw propsError(scope, `modelLatencyP99ThresholdMs (${latency}) must be above 0, e.g. 3000`);
+    throw propError(scope, `modelLatencyP99ThresholdMs (${latency}) must be above 0, e.g. 3000`);
   }
 }

@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
 import * as esbuild from 'esbuild';
 import { ModelEnvironment } from '../../contract/environment';
 import { DESCRIPTOR_FILE, type ModelDescriptor, serializeModelDescriptor } from '../../contract/model-descriptor';
+import { propError } from './prop-error';
 import type { ContainerArchitecture } from './sagemaker-endpoint';
-import { propsError } from './sagemaker-props-error';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 const DEFAULT_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'sagemaker-server.ts');
@@ -63,10 +63,10 @@ export class SageMakerContainerImage extends Construct {
     this.architecture = props.architecture ?? 'x86_64';
     const entry = props.entry ?? DEFAULT_ENTRY;
     if (!fs.existsSync(entry)) {
-      throw propsError(this, `entry (${entry}) does not exist: point it at the SageMaker container server file`);
+      throw propError(this, `entry (${entry}) does not exist: point it at the SageMaker container server file`);
     }
     if (!fs.existsSync(props.modelFile)) {
-      throw propsError(this, `modelFile (${props.modelFile}) does not exist: point it at the version's model.onnx`);
+      throw propError(this, `modelFile (${props.modelFile}) does not exist: point it at the version's model.onnx`);
     }
 
     const outdir = Stage.of(this)?.outdir ?? path.join(PROJECT_ROOT, 'cdk.out');
@@ -131,7 +131,7 @@ function copyOnnxRuntime(scope: Construct, nodeDir: string, architecture: Contai
   const napiDirs = fs.existsSync(binDir) ? fs.readdirSync(binDir).filter((entry) => /^napi-v\d+$/.test(entry)) : [];
   const binaries = napiDirs.map((napi) => path.join('bin', napi, 'linux', cpu));
   if (!binaries.some((dir) => fs.existsSync(path.join(nodeDir, dir, 'onnxruntime_binding.node')))) {
-    throw propsError(
+    throw propError(
       scope,
       `onnxRuntimeNodeDir (${nodeDir}) has no bin/napi-v*/linux/${cpu}/onnxruntime_binding.node: reinstall onnxruntime-node, whose npm package ships the Linux binaries`,
     );

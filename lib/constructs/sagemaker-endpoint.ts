@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { acknowledgeFinding } from './sagemaker-acknowledge';
-import { propsError } from './sagemaker-props-error';
+import { acknowledge } from '../compliance';
+import { propError } from './prop-error';
 
 /** SageMaker's allowed serverless memory sizes (ProductionVariantServerlessConfig.MemorySizeInMB). */
 export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144] as const;
@@ -126,7 +126,7 @@ export class SageMakerEndpoint extends Construct {
       description: `SageMaker execution role of model ${props.modelName} version ${props.modelVersion}`,
     });
     props.imageRepository.grantPull(this.role);
-    acknowledgeFinding(this.role, 'AwsSolutions-IAM5[Resource::*]', [
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', [
       'The only statement on Resource "*" is ecr:GetAuthorizationToken, which ECR defines for no resource type;',
       "the image pull itself (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) is scoped to the image's repository,",
       "and log writes to the endpoint's own log group.",
@@ -211,7 +211,7 @@ type VariantCapacity = Pick<
 /** Checks the capacity props against SageMaker's limits and returns the variant's capacity settings. */
 function validateVariant(scope: Construct, props: SageMakerEndpointProps): VariantCapacity {
   const fail = (message: string): never => {
-    throw propsError(scope, message);
+    throw propError(scope, message);
   };
   if (props.instanceType === undefined) {
     for (const instanceOnly of ['initialInstanceCount', 'maxInstanceCount', 'invocationsPerInstanceTarget'] as const) {
@@ -286,7 +286,7 @@ function defaultServerlessMemory(scope: Construct, modelSizeBytes: number): numb
   const neededMb = Math.ceil((3 * modelSizeBytes) / 1024 / 1024) + 512;
   const size = SERVERLESS_MEMORY_SIZES_MB.find((mb) => mb >= Math.max(2048, neededMb));
   if (size === undefined) {
-    throw propsError(
+    throw propError(
       scope,
       `modelSizeBytes (${modelSizeBytes}) needs about ${neededMb} MB to serve, over serverless' 6144 MB: set instanceType (e.g. "ml.r7g.xlarge", 32 GB) to serve it from instances`,
     );

@@ -7,9 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, ModelEnvironment, SERVICE_NAME } from '../../contract/environment';
+import { acknowledge } from '../compliance';
 import { DEFAULT_HANDLER_ENTRY, HANDLER_BUNDLING, LIVE_ALIAS } from './inference-function';
-import { acknowledgeFinding } from './sagemaker-acknowledge';
-import { propsError } from './sagemaker-props-error';
+import { propError } from './prop-error';
 
 export interface SageMakerForwarderProps {
   /** Model name as served in URLs. */
@@ -57,21 +57,21 @@ export class SageMakerForwarder extends Construct {
     super(scope, id);
     const entry = props.entry ?? DEFAULT_HANDLER_ENTRY;
     if (!fs.existsSync(entry)) {
-      throw propsError(this, `entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
+      throw propError(this, `entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
     }
     if (!/^[0-9a-f]{64}$/.test(props.descriptorSha256)) {
-      throw propsError(
+      throw propError(
         this,
         `descriptorSha256 ("${props.descriptorSha256}") is not a lowercase hex sha256: pass the descriptor's digest`,
       );
     }
     const memory = props.memorySizeMiB ?? 512;
     if (!(Number.isInteger(memory) && memory >= 128 && memory <= 10_240)) {
-      throw propsError(this, `memorySizeMiB (${memory}) must be a whole number from 128 to 10240: Lambda's limits`);
+      throw propError(this, `memorySizeMiB (${memory}) must be a whole number from 128 to 10240: Lambda's limits`);
     }
     const timeout = props.timeout ?? Duration.seconds(25);
     if (timeout.toSeconds() >= 29) {
-      throw propsError(
+      throw propError(
         this,
         `timeout (${timeout.toSeconds()} s) must be below 29 s, API Gateway's integration timeout: lower it`,
       );
@@ -134,7 +134,7 @@ export class SageMakerForwarder extends Construct {
 
     this.alias = new lambda.Alias(this, 'Live', { aliasName: LIVE_ALIAS, version: this.function.currentVersion });
 
-    acknowledgeFinding(this.role, 'AwsSolutions-IAM5[Resource::*]', [
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', [
       'The only statement on Resource "*" is xray:PutTraceSegments + xray:PutTelemetryRecords, added by tracing:',
       'ACTIVE; X-Ray defines no resource types for these actions. The function may otherwise invoke its one',
       "endpoint (sagemaker:InvokeEndpoint on the endpoint's ARN) and read its one descriptor key.",
