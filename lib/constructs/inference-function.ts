@@ -9,7 +9,6 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { ModelEnvironment } from '../../contract/environment';
-import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
 import {
   commonFunctionSettings,
   functionMemoryMiB,
@@ -19,6 +18,7 @@ import {
   type ModelFunctionOptions,
   validateFunctionOptions,
 } from './model-function-options';
+import { validateModelIdentity } from './model-identity';
 import { propError } from './prop-error';
 
 export { LIVE_ALIAS };
@@ -193,15 +193,7 @@ export const HANDLER_BUNDLING = {
 
 /** Fails with the prop, the value and the fix when the model's identity cannot be served. */
 export function validateModel(scope: Construct, props: ModelFunctionModel): void {
-  if (!MODEL_NAME_PATTERN.test(props.modelName)) {
-    throw propError(
-      scope,
-      `modelName ("${props.modelName}") is not a valid model name: use lowercase letters, digits, "-", "_"`,
-    );
-  }
-  if (!MODEL_VERSION_PATTERN.test(props.modelVersion)) {
-    throw propError(scope, `modelVersion ("${props.modelVersion}") is not a positive integer: use e.g. "1"`);
-  }
+  validateModelIdentity(scope, props);
   if (!/^[0-9a-f]{64}$/.test(props.modelSha256)) {
     throw propError(
       scope,

@@ -12,7 +12,7 @@ import {
   VERSION_DIMENSION,
 } from '../../contract/environment';
 import { type ModelDescriptor, serializeModelDescriptor, sha256Hex } from '../../contract/model-descriptor';
-import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
+import { validateModelIdentity } from './model-identity';
 import type { ModelTarget } from './model-target';
 import { propError } from './prop-error';
 import { SageMakerContainerImage } from './sagemaker-container-image';
@@ -314,15 +314,7 @@ export class SageMakerBackend extends Construct implements ModelTarget {
 }
 
 function validateProps(scope: Construct, props: SageMakerBackendProps): void {
-  if (!MODEL_NAME_PATTERN.test(props.modelName)) {
-    throw propError(
-      scope,
-      `modelName ("${props.modelName}") is not a valid model name: use lowercase letters, digits, "-", "_"`,
-    );
-  }
-  if (!MODEL_VERSION_PATTERN.test(props.modelVersion)) {
-    throw propError(scope, `modelVersion ("${props.modelVersion}") is not a positive integer: use e.g. "1"`);
-  }
+  validateModelIdentity(scope, props);
   const { descriptor } = props;
   if (descriptor.name !== props.modelName || descriptor.version !== props.modelVersion) {
     throw propError(
