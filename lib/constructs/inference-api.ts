@@ -136,12 +136,11 @@ export class InferenceApi extends Construct {
 
     if (props.waf ?? true) {
       this.webAcl = createWebAcl(this, props.wafRequestsPer5MinutesPerIp ?? 3000);
-      const association = new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      // The stage ARN refers to the stage resource (Ref), so CloudFormation creates the stage first without a DependsOn.
+      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
         resourceArn: this.api.deploymentStage.stageArn,
         webAclArn: this.webAcl.attrArn,
       });
-      // The stage ARN is built from a literal stage name, so CloudFormation would not otherwise wait for the stage.
-      association.node.addDependency(this.api.deploymentStage);
     }
   }
 

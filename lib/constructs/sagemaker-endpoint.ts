@@ -131,7 +131,7 @@ export class SageMakerEndpoint extends Construct {
       "the image pull itself (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) is scoped to the image's repository,",
       "and log writes to the endpoint's own log group.",
     ]);
-    this.role.addToPolicy(
+    const { policyDependable } = this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         // SageMaker creates the log group if missing (it exists: above) and one stream per instance.
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
@@ -150,8 +150,9 @@ export class SageMakerEndpoint extends Construct {
       // no network at all. Serverless endpoints do not support network isolation (nor a VPC).
       enableNetworkIsolation: !this.serverless,
     });
-    // The image pull and the log writes happen while the endpoint is created: the policy must exist first.
-    this.model.node.addDependency(this.role);
+    // The image pull and the log writes happen while the endpoint is created: the role's policy must exist first.
+    // (The role itself needs no DependsOn: executionRoleArn refers to it.)
+    if (policyDependable !== undefined) this.model.node.addDependency(policyDependable);
 
     this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: [{ variantName: this.variantName, modelName: this.model.attrModelName, ...variant }],

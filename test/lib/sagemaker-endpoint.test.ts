@@ -90,6 +90,13 @@ describe('SageMakerEndpoint', () => {
       const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
       expect(policies).not.toContain('s3:');
     });
+
+    it("creates the model after the execution role's policy, which the image pull needs", () => {
+      const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy'));
+      const models = Object.values(template.findResources('AWS::SageMaker::Model'));
+      expect(policyId).toBeDefined();
+      expect(models[0]?.DependsOn).toEqual([policyId]);
+    });
   });
 
   it('sizes serverless memory from the model: about 3x the file plus 512 MB', () => {

@@ -1,0 +1,168 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  buildModelDescriptor,
+  type ModelDescriptor,
+  serializeModelDescriptor,
+  sha256Hex,
+} from '../../contract/model-descriptor';
+import type { RawConfig } from '../../lib/config';
+import { SageMakerBackend, type SageMakerBackendProps } from '../../lib/constructs/sagemaker-backend';
+import { demoModelFile } from '../support/demo-models';
+import { buildStack, testApp } from './synth';
+
+// AWS's CloudFormation linter (cfn-lint's rules and the resource provider schemas, offline): it catches what
+// `cdk synth` and cdk-nag pass but CloudFormation rejects or warns about at deploy time, which no test here can reach.
+
+/** A warning the templates are allowed to have: matched by rule, resource type and message, with the reason. */
+interface Acknowledgement {
+  readonly ruleId: string;
+  readonly resourceType: string;
+  readonly messageIncludes: string;
+  readonly reason: string;
+}
+
+const ACKNOWLEDGED: readonly Acknowledgement[] = [
+  {
+    ruleId: 'W3005',
+    resourceType: 'AWS::Lambda::Function',
+    messageIncludes: "by a 'GetAtt' at 'Properties.Role'",
+    reason:
+      'aws-cdk-lib lambda.Function adds DependsOn on its own role (aws-lambda/lib/function.ts, resource.node.addDependency(this.role)); redundant with the GetAtt, and harmless',
+  },
+];
+
+const REGIONS = ['us-east-1', 'eu-west-1'] as const;
+
+const engine = new RegoEngine();
+const templateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudformation-lint-'));
+afterAll(() => {
+  engine.free();
+  fs.rmSync(templateDir, { recursive: true, force: true });
+});
+
+let templateCount = 0;
+
+/** Every finding of WARN or above, once per region; the engine reads templates from files only. */
+function lint(stack: Stack): StandardDiagnostic[] {
+  templateCount += 1;
+  const file = path.join(templateDir, `template-${templateCount}.json`);
+  fs.writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON()));
+  return REGIONS.flatMap((region) => {
+    const report = engine.validateStandard(new TemplateFile(file), {
+      severityLevel: 'WARN',
+      pseudoParameterOverrides: { region },
+    });
+    // ANALYSIS_INCOMPLETE may leave findings out, ERROR means the engine itself failed: neither is a pass.
+    expect(report.status).toBe('OK');
+    return report.diagnostics;
+  });
+}
+
+/** The acknowledgement that covers a finding; errors are never acknowledged. */
+function acknowledgementOf(finding: StandardDiagnostic): Acknowledgement | undefined {
+  if (finding.severity !== 'WARN') return undefined;
+  return ACKNOWLEDGED.find(
+    (ack) =>
+      finding.ruleId === ack.ruleId &&
+      finding.entity?.resourceType === ack.resourceType &&
+      finding.message.includes(ack.messageIncludes),
+  );
+}
+
+function describeFinding(finding: StandardDiagnostic): string {
+  const where =
+    finding.entity === undefined ? 'template' : `${finding.entity.logicalId} (${finding.entity.resourceType})`;
+  return `${finding.severity} ${finding.ruleId} ${where} ${finding.propertyPath ?? ''}: ${finding.message}`;
+}
+
+const SAGEMAKER_MODEL_FILE = demoModelFile('penguins');
+const descriptor: ModelDescriptor = buildModelDescriptor(
+  {
+    name: 'penguins',
+    version: '1',
+    inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
+    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+  },
+  { sha256: sha256Hex(fs.readFileSync(SAGEMAKER_MODEL_FILE)), sizeBytes: fs.statSync(SAGEMAKER_MODEL_FILE).size },
+);
+const descriptorSha256 = sha256Hex(serializeModelDescriptor(descriptor));
+
+/** A model on SageMaker, built from the construct as sagemaker-backend.test.ts does: the stack does not wire it yet. */
+function sagemakerStack(props: Partial<SageMakerBackendProps>): Stack {
+  const stack = new Stack(testApp(), 'SageMaker');
+  new SageMakerBackend(stack, 'Penguins', {
+    modelName: 'penguins',
+    modelVersion: '1',
+    descriptor,
+    descriptorBucket: s3.Bucket.fromBucketName(stack, 'Models', 'model-bucket'),
+    descriptorKey: `models/penguins/1/${descriptorSha256}.json`,
+    descriptorSha256,
+    modelFile: SAGEMAKER_MODEL_FILE,
+    ...props,
+  });
+  return stack;
+}
+
+const stackWith = (raw: RawConfig) => () => buildStack(raw).stack;
+
+const VARIANTS: readonly [string, () => Stack][] = [
+  ['the defaults (two zip models, auth apiKey)', stackWith({})],
+  ['auth iam', stackWith({ auth: 'iam' })],
+  ['auth cognito', stackWith({ auth: 'cognito' })],
+  ['waf false', stackWith({ waf: false })],
+  ['a model on lambda-image', stackWith({ models: { alpha: { backend: 'lambda-image' }, beta: {} } })],
+  [
+    'provisioned concurrency, reserved concurrency and an alarm email',
+    stackWith({
+      models: { alpha: { minProvisionedConcurrency: 1, maxProvisionedConcurrency: 3, reservedConcurrency: 5 } },
+      alarmEmail: 'team@example.com',
+    }),
+  ],
+  ['a stage', stackWith({ stage: 'staging' })],
+  ['a SageMaker model on a serverless endpoint', () => sagemakerStack({})],
+  [
+    'a SageMaker model on instances with autoscaling',
+    () => sagemakerStack({ instanceType: 'ml.c7g.xlarge', maxInstanceCount: 4 }),
+  ],
+];
+
+/** Each variant is synthesized and linted once, whichever test asks first. */
+const findingsByVariant = new Map<string, StandardDiagnostic[]>();
+function findingsOf([what, build]: readonly [string, () => Stack]): StandardDiagnostic[] {
+  const cached = findingsByVariant.get(what);
+  if (cached !== undefined) return cached;
+  const findings = lint(build());
+  findingsByVariant.set(what, findings);
+  return findings;
+}
+
+describe('CloudFormation linter', () => {
+  it.each(VARIANTS)(
+    `reports no error and no unacknowledged warning for %s in ${REGIONS.join(' and ')}`,
+    (...variant) => {
+      const unacknowledged = findingsOf(variant).filter((finding) => acknowledgementOf(finding) === undefined);
+      expect(unacknowledged.map(describeFinding)).toEqual([]);
+    },
+  );
+
+  it('still needs every acknowledgement (a stale one would hide the next real finding of its rule)', () => {
+    const used = new Set(VARIANTS.flatMap((variant) => findingsOf(variant).map(acknowledgementOf)));
+    expect(ACKNOWLEDGED.filter((ack) => !used.has(ack)).map((ack) => ack.ruleId)).toEqual([]);
+  });
+
+  it('fails a template CloudFormation would reject', () => {
+    const stack = new Stack(testApp(), 'Broken');
+    new CfnResource(stack, 'Function', {
+      type: 'AWS::Lambda::Function',
+      properties: { Runtime: 'nodejs4.3', MemorySize: 100_000, Role: 'role', Handler: 'index.handler', Code: {} },
+    });
+    const ruleIds = lint(stack).map((finding) => `${finding.severity} ${finding.ruleId}`);
+    expect(ruleIds).toEqual(expect.arrayContaining(['FATAL F3034', 'ERROR E2533']));
+  });
+});
