@@ -4,16 +4,7 @@ import * as path from 'node:path';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import {
-  buildModelDescriptor,
-  type ModelDescriptor,
-  serializeModelDescriptor,
-  sha256Hex,
-} from '../../contract/model-descriptor';
 import type { RawConfig } from '../../lib/config';
-import { SageMakerBackend, type SageMakerBackendProps } from '../../lib/constructs/sagemaker-backend';
-import { demoModelFile } from '../support/demo-models';
 import { buildStack, testApp } from './synth';
 
 // AWS's CloudFormation linter (cfn-lint's rules and the resource provider schemas, offline): it catches what
@@ -81,34 +72,6 @@ function describeFinding(finding: StandardDiagnostic): string {
   return `${finding.severity} ${finding.ruleId} ${where} ${finding.propertyPath ?? ''}: ${finding.message}`;
 }
 
-const SAGEMAKER_MODEL_FILE = demoModelFile('penguins');
-const descriptor: ModelDescriptor = buildModelDescriptor(
-  {
-    name: 'penguins',
-    version: '1',
-    inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
-    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
-  },
-  { sha256: sha256Hex(fs.readFileSync(SAGEMAKER_MODEL_FILE)), sizeBytes: fs.statSync(SAGEMAKER_MODEL_FILE).size },
-);
-const descriptorSha256 = sha256Hex(serializeModelDescriptor(descriptor));
-
-/** A model on SageMaker, built from the construct as sagemaker-backend.test.ts does: the stack does not wire it yet. */
-function sagemakerStack(props: Partial<SageMakerBackendProps>): Stack {
-  const stack = new Stack(testApp(), 'SageMaker');
-  new SageMakerBackend(stack, 'Penguins', {
-    modelName: 'penguins',
-    modelVersion: '1',
-    descriptor,
-    descriptorBucket: s3.Bucket.fromBucketName(stack, 'Models', 'model-bucket'),
-    descriptorKey: `models/penguins/1/${descriptorSha256}.json`,
-    descriptorSha256,
-    modelFile: SAGEMAKER_MODEL_FILE,
-    ...props,
-  });
-  return stack;
-}
-
 const stackWith = (raw: RawConfig) => () => buildStack(raw).stack;
 
 const VARIANTS: readonly [string, () => Stack][] = [
@@ -125,10 +88,16 @@ const VARIANTS: readonly [string, () => Stack][] = [
     }),
   ],
   ['a stage', stackWith({ stage: 'staging' })],
-  ['a SageMaker model on a serverless endpoint', () => sagemakerStack({})],
+  ['a SageMaker model on a serverless endpoint', stackWith({ models: { alpha: { backend: 'sagemaker' }, beta: {} } })],
   [
     'a SageMaker model on instances with autoscaling',
-    () => sagemakerStack({ instanceType: 'ml.c7g.xlarge', maxInstanceCount: 4 }),
+    stackWith({
+      models: { alpha: { backend: 'sagemaker', sagemaker: { instanceType: 'ml.c7g.xlarge', maxInstanceCount: 4 } } },
+    }),
+  ],
+  [
+    'a model forwarded to an existing endpoint',
+    stackWith({ models: { alpha: { backend: 'sagemaker', sagemaker: { existingEndpointName: 'team-triton' } } } }),
   ],
 ];
 
