@@ -3,7 +3,15 @@ import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import {
+  defaultOnnxRuntimeNodeDir,
+  type OnnxRuntimeFile,
+  type PrunedOnnxRuntime,
+  prunedOnnxRuntime,
+} from '../onnx-runtime-files';
 import { propError } from './prop-error';
+
+export type { OnnxRuntimeFile };
 
 export interface OnnxRuntimeLayerProps {
   /** Folder of the installed `onnxruntime-node` package. @default - resolved from this app's node_modules */
@@ -12,15 +20,6 @@ export interface OnnxRuntimeLayerProps {
   readonly architecture?: lambda.Architecture;
   /** Runtimes the layer declares itself compatible with. @default [lambda.Runtime.NODEJS_24_X] */
   readonly compatibleRuntimes?: readonly lambda.Runtime[];
-}
-
-/** A file of the pruned onnxruntime-node install. */
-export interface OnnxRuntimeFile {
-  /** Absolute source path. */
-  readonly source: string;
-  /** Path inside the layer zip, below `nodejs/node_modules/`. */
-  readonly target: string;
-  readonly sizeBytes: number;
 }
 
 /**
@@ -55,52 +54,26 @@ export class OnnxRuntimeLayer extends Construct {
   constructor(scope: Construct, id: string, props: OnnxRuntimeLayerProps = {}) {
     super(scope, id);
     this.architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    const nodeDir = props.onnxRuntimeNodeDir ?? path.dirname(require.resolve('onnxruntime-node/package.json'));
-    const nodePackage = readPackage(nodeDir, 'onnxRuntimeNodeDir');
-    if (nodePackage.name !== 'onnxruntime-node') {
-      throw propError(
-        this,
-        `onnxRuntimeNodeDir (${nodeDir}) holds package "${nodePackage.name}", not onnxruntime-node: point it at node_modules/onnxruntime-node`,
-      );
-    }
-    if (!atLeast(nodePackage.version, MIN_ONNX_RUNTIME_VERSION)) {
-      throw propError(
-        this,
-        `onnxRuntimeNodeDir (${nodeDir}) holds onnxruntime-node ${nodePackage.version}, older than ${MIN_ONNX_RUNTIME_VERSION.join('.')}, ` +
-          'whose earlier releases crash on Lambda arm64: install onnxruntime-node 1.30 or later',
-      );
-    }
-    const commonDir = resolveCommon(nodeDir);
-    const commonPackage = readPackage(commonDir, 'onnxruntime-common');
-    this.onnxRuntimeVersion = nodePackage.version;
-
+    const nodeDir = props.onnxRuntimeNodeDir ?? defaultOnnxRuntimeNodeDir();
     const cpu = this.architecture === lambda.Architecture.ARM_64 ? 'arm64' : 'x64';
-    const binaryDirs = napiDirs(nodeDir).map((napi) => path.join(nodeDir, 'bin', napi, 'linux', cpu));
-    const layerFiles = [
-      ...listFiles(nodeDir, 'onnxruntime-node', ['package.json', 'LICENSE', 'dist']),
-      ...listFiles(
-        nodeDir,
-        'onnxruntime-node',
-        binaryDirs.map((dir) => path.relative(nodeDir, dir)),
-      ),
-      ...listFiles(commonDir, 'onnxruntime-common', ['package.json', 'LICENSE', 'dist']),
-    ];
-    if (!layerFiles.some((file) => file.target.endsWith('onnxruntime_binding.node'))) {
-      throw propError(
-        this,
-        `onnxRuntimeNodeDir (${nodeDir}) has no bin/napi-v*/linux/${cpu}/onnxruntime_binding.node: reinstall onnxruntime-node ${nodePackage.version}, whose npm package ships the Linux binaries`,
-      );
+    let pruned: PrunedOnnxRuntime;
+    try {
+      pruned = prunedOnnxRuntime(nodeDir, cpu);
+    } catch (error) {
+      throw propError(this, (error as Error).message);
     }
+    this.onnxRuntimeVersion = pruned.version;
+    const layerFiles = pruned.files;
     this.packageFiles = layerFiles;
     this.files = layerFiles.map((file) => path.posix.join('nodejs/node_modules', file.target));
-    this.unzippedSizeBytes = layerFiles.reduce((sum, file) => sum + file.sizeBytes, 0);
+    this.unzippedSizeBytes = pruned.sizeBytes;
 
     this.layer = new lambda.LayerVersion(this, 'Layer', {
-      description: `onnxruntime-node ${nodePackage.version} (onnxruntime-common ${commonPackage.version}), linux-${cpu} binaries only`,
+      description: `onnxruntime-node ${pruned.version} (onnxruntime-common ${pruned.commonVersion}), linux-${cpu} binaries only`,
       compatibleArchitectures: [this.architecture],
       compatibleRuntimes: [...(props.compatibleRuntimes ?? [lambda.Runtime.NODEJS_24_X])],
       code: lambda.Code.fromAsset(nodeDir, {
-        assetHash: `onnxruntime-node@${nodePackage.version}+onnxruntime-common@${commonPackage.version}+linux-${cpu}`,
+        assetHash: `onnxruntime-node@${pruned.version}+onnxruntime-common@${pruned.commonVersion}+linux-${cpu}`,
         assetHashType: AssetHashType.CUSTOM,
         bundling: {
           // Never pulled: the local copy below always succeeds. The image is only required by the type.
@@ -119,79 +92,4 @@ export class OnnxRuntimeLayer extends Construct {
       }),
     });
   }
-}
-
-/** The oldest onnxruntime-node that runs on Lambda arm64: earlier releases crashed there. */
-const MIN_ONNX_RUNTIME_VERSION = [1, 30] as const;
-
-function atLeast(version: string, [major, minor]: readonly [number, number]): boolean {
-  const [actualMajor = 0, actualMinor = 0] = version.split('.').map((part) => Number.parseInt(part, 10));
-  return actualMajor > major || (actualMajor === major && actualMinor >= minor);
-}
-
-interface PackageJson {
-  readonly name: string;
-  readonly version: string;
-}
-
-function readPackage(dir: string, setting: string): PackageJson {
-  const file = path.join(dir, 'package.json');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new Error(
-      `${setting}: cannot read ${file} (${(error as Error).message}); run npm ci so that node_modules holds onnxruntime-node`,
-    );
-  }
-  const record = parsed as Partial<PackageJson>;
-  if (typeof record.name !== 'string' || typeof record.version !== 'string') {
-    throw new Error(`${setting}: ${file} has no name or version; reinstall the package`);
-  }
-  return { name: record.name, version: record.version };
-}
-
-/** onnxruntime-common as Node would resolve it from onnxruntime-node (nested copy first, then hoisted). */
-function resolveCommon(nodeDir: string): string {
-  // Its `exports` map hides package.json, so resolve the entry point and walk up to the package folder.
-  let dir = path.dirname(require.resolve('onnxruntime-common', { paths: [nodeDir] }));
-  while (packageName(dir) !== 'onnxruntime-common') {
-    const parent = path.dirname(dir);
-    if (parent === dir)
-      throw new Error(`cannot find the onnxruntime-common package that ${nodeDir} depends on: run npm ci`);
-    dir = parent;
-  }
-  return dir;
-}
-
-function packageName(dir: string): string | undefined {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
-    return typeof parsed.name === 'string' ? parsed.name : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function napiDirs(nodeDir: string): string[] {
-  const binDir = path.join(nodeDir, 'bin');
-  if (!fs.existsSync(binDir)) return [];
-  return fs.readdirSync(binDir).filter((entry) => /^napi-v\d+$/.test(entry));
-}
-
-/** Every file below `entries` of `root`, targeted at `<packageName>/<relative path>`. Missing entries are skipped. */
-function listFiles(root: string, packageName: string, entries: readonly string[]): OnnxRuntimeFile[] {
-  const files: OnnxRuntimeFile[] = [];
-  const visit = (relative: string): void => {
-    const source = path.join(root, relative);
-    if (!fs.existsSync(source)) return;
-    const stat = fs.statSync(source);
-    if (stat.isDirectory()) {
-      for (const child of fs.readdirSync(source).sort()) visit(path.join(relative, child));
-      return;
-    }
-    files.push({ source, target: path.posix.join(packageName, ...relative.split(path.sep)), sizeBytes: stat.size });
-  };
-  for (const entry of entries) visit(entry);
-  return files;
 }

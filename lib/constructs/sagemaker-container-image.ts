@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 import * as esbuild from 'esbuild';
 import { ModelEnvironment } from '../../contract/environment';
 import { DESCRIPTOR_FILE, type ModelDescriptor, serializeModelDescriptor } from '../../contract/model-descriptor';
+import { defaultOnnxRuntimeNodeDir, type PrunedOnnxRuntime, prunedOnnxRuntime } from '../onnx-runtime-files';
+import { REQUIRE_BANNER } from './inference-function';
 import { propError } from './prop-error';
 import type { ContainerArchitecture } from './sagemaker-endpoint';
 
@@ -18,12 +20,6 @@ export const IMAGE_MODEL_PATH = '/opt/model/model.onnx';
 
 /** The bundled entry point inside the build context's app/ folder, which the Dockerfile's ENTRYPOINT runs. */
 export const IMAGE_ENTRY_FILE = 'sagemaker-server.mjs';
-
-/**
- * Defines `require` in the ES module bundle: bundled CommonJS code requires Node built-ins, and the runtime requires
- * onnxruntime-node, which the image holds in /opt/program/node_modules beside the bundle.
- */
-const REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface SageMakerContainerImageProps {
   /** The model file the image serves (the version's model.onnx). */
@@ -80,8 +76,19 @@ export class SageMakerContainerImage extends Construct {
     if (Stack.of(this).bundlingRequired) {
       linkOrCopy(props.modelFile, path.join(this.contextDir, 'model', path.basename(IMAGE_MODEL_PATH)));
       bundleEntry(entry, path.join(this.contextDir, 'app', IMAGE_ENTRY_FILE));
-      const nodeDir = props.onnxRuntimeNodeDir ?? path.dirname(require.resolve('onnxruntime-node/package.json'));
-      copyOnnxRuntime(this, nodeDir, this.architecture, path.join(this.contextDir, 'node_modules'));
+      const nodeDir = props.onnxRuntimeNodeDir ?? defaultOnnxRuntimeNodeDir();
+      let pruned: PrunedOnnxRuntime;
+      try {
+        pruned = prunedOnnxRuntime(nodeDir, this.architecture === 'arm64' ? 'arm64' : 'x64');
+      } catch (error) {
+        throw propError(this, (error as Error).message);
+      }
+      // The same files the Lambda layer holds, for the image's architecture.
+      for (const file of pruned.files) {
+        const target = path.join(this.contextDir, 'node_modules', file.target);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        linkOrCopy(file.source, target);
+      }
     }
 
     this.asset = new ecrAssets.DockerImageAsset(this, 'Image', {
@@ -102,6 +109,8 @@ function bundleEntry(entry: string, outfile: string): void {
     // An ES module, so that the server's top-level await loads the model before it listens.
     format: 'esm',
     target: 'node24',
+    // `require` in the ES module: bundled CommonJS code requires Node built-ins, and the runtime requires
+    // onnxruntime-node, which the image holds in /opt/program/node_modules beside the bundle.
     banner: { js: REQUIRE_BANNER },
     // The image's node_modules holds it, with its native binaries; everything else, the AWS SDK included, is bundled.
     external: ['onnxruntime-node'],
@@ -118,49 +127,5 @@ function linkOrCopy(source: string, target: string): void {
     fs.linkSync(source, target);
   } catch {
     fs.copyFileSync(source, target);
-  }
-}
-
-/**
- * onnxruntime-node and onnxruntime-common with the Linux binaries of one architecture only: the npm package ships
- * every platform's (about 300 MB); linux-x64 alone is about 45 MB, linux-arm64 25 MB.
- */
-function copyOnnxRuntime(scope: Construct, nodeDir: string, architecture: ContainerArchitecture, target: string): void {
-  const cpu = architecture === 'arm64' ? 'arm64' : 'x64';
-  const binDir = path.join(nodeDir, 'bin');
-  const napiDirs = fs.existsSync(binDir) ? fs.readdirSync(binDir).filter((entry) => /^napi-v\d+$/.test(entry)) : [];
-  const binaries = napiDirs.map((napi) => path.join('bin', napi, 'linux', cpu));
-  if (!binaries.some((dir) => fs.existsSync(path.join(nodeDir, dir, 'onnxruntime_binding.node')))) {
-    throw propError(
-      scope,
-      `onnxRuntimeNodeDir (${nodeDir}) has no bin/napi-v*/linux/${cpu}/onnxruntime_binding.node: reinstall onnxruntime-node, whose npm package ships the Linux binaries`,
-    );
-  }
-  copyEntries(nodeDir, path.join(target, 'onnxruntime-node'), ['package.json', 'LICENSE', 'dist', ...binaries]);
-  const commonDir = packageDir(require.resolve('onnxruntime-common', { paths: [nodeDir] }), 'onnxruntime-common');
-  copyEntries(commonDir, path.join(target, 'onnxruntime-common'), ['package.json', 'LICENSE', 'dist']);
-}
-
-function copyEntries(root: string, target: string, entries: readonly string[]): void {
-  for (const entry of entries) {
-    const source = path.join(root, entry);
-    if (fs.existsSync(source)) fs.cpSync(source, path.join(target, entry), { recursive: true });
-  }
-}
-
-/** The folder of the package `name` that holds `file` (its `exports` map hides package.json from require.resolve). */
-function packageDir(file: string, name: string): string {
-  let dir = path.dirname(file);
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (
-      fs.existsSync(manifest) &&
-      (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: unknown }).name === name
-    ) {
-      return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the ${name} package that holds ${file}: run npm ci`);
-    dir = parent;
   }
 }
