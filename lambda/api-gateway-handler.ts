@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ModelRegistry } from './model/model-registry';
 import { logger, metrics, tracedInvocation } from './observability';
-import { InferenceError, MethodNotAllowedError, retryAfterSecondsOf } from './protocol/errors';
+import { InferenceError, MethodNotAllowedError, RetryLaterError } from './protocol/errors';
 import { type ApiResponse, serveRequest } from './serve-request';
 
 export type ApiGatewayHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -64,8 +64,7 @@ function toResult(response: ApiResponse, headers: Record<string, string> = {}): 
 /** Allow for a 405, Retry-After for a 429 or 503. */
 export function errorHeaders(error: InferenceError): Record<string, string> | undefined {
   if (error instanceof MethodNotAllowedError) return { allow: error.allowed.join(', ') };
-  const retryAfter = retryAfterSecondsOf(error);
-  return retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) };
+  return error instanceof RetryLaterError ? { 'retry-after': String(error.retryAfterSeconds) } : undefined;
 }
 
 function errorResult(error: unknown, event: APIGatewayProxyEvent, context: Context): APIGatewayProxyResult {

@@ -37,10 +37,8 @@ export class PayloadTooLargeError extends InferenceError {
   override readonly name = 'PayloadTooLargeError';
 }
 
-/** 503: the model cannot be loaded right now; a request after `retryAfterSeconds` (the Retry-After header) tries again. */
-export class ServiceUnavailableError extends InferenceError {
-  readonly statusCode = 503;
-  override readonly name = 'ServiceUnavailableError';
+/** An error whose answer says, in a Retry-After header, after how many seconds a new request may succeed. */
+export abstract class RetryLaterError extends InferenceError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -49,16 +47,16 @@ export class ServiceUnavailableError extends InferenceError {
   }
 }
 
+/** 503: the model cannot be loaded right now; a request after `retryAfterSeconds` (the Retry-After header) tries again. */
+export class ServiceUnavailableError extends RetryLaterError {
+  readonly statusCode = 503;
+  override readonly name = 'ServiceUnavailableError';
+}
+
 /** 429: the model's backend is throttling requests; a request after `retryAfterSeconds` may succeed. */
-export class TooManyRequestsError extends InferenceError {
+export class TooManyRequestsError extends RetryLaterError {
   readonly statusCode = 429;
   override readonly name = 'TooManyRequestsError';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -79,11 +77,4 @@ export class ForwardedClientError extends InferenceError {
 export class BadGatewayError extends InferenceError {
   readonly statusCode = 502;
   override readonly name = 'BadGatewayError';
-}
-
-/** The Retry-After header an error's answer carries, in seconds, if any. */
-export function retryAfterSecondsOf(error: InferenceError): number | undefined {
-  return error instanceof ServiceUnavailableError || error instanceof TooManyRequestsError
-    ? error.retryAfterSeconds
-    : undefined;
 }
