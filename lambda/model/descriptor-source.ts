@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type ModelDescriptor, parseModelDescriptor } from '../../contract/model-descriptor';
 import { verifySha256 } from './checksum';
+import { readPinnedS3Object } from './s3-model-source';
 
 /** Where a deployed model's descriptor comes from; `read` verifies its pinned sha256 and parses it. */
 export interface DescriptorSource {
@@ -21,10 +22,7 @@ export class S3DescriptorSource implements DescriptorSource {
   }
 
   async read(): Promise<ModelDescriptor> {
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.object.bucket, Key: this.object.key }));
-    if (response.Body === undefined) throw new Error(`${this.location} returned no body`);
-    const bytes = await response.Body.transformToByteArray();
-    verifySha256(bytes, this.object.sha256, this.location);
+    const bytes = await readPinnedS3Object(this.client, this.object);
     return parseModelDescriptor(Buffer.from(bytes).toString('utf8'), this.location);
   }
 }
@@ -53,4 +51,22 @@ export class FileDescriptorSource implements DescriptorSource {
     if (this.sha256 !== undefined) verifySha256(bytes, this.sha256, this.location);
     return parseModelDescriptor(bytes.toString('utf8'), this.location);
   }
+}
+
+/**
+ * The descriptor of the model version this process serves: read, verified, and refused when it describes another
+ * model or version (a deployment that mixed up two models must not serve one under the other's contract).
+ */
+export async function readDescriptorOf(
+  source: DescriptorSource,
+  model: { readonly name: string; readonly version: string },
+): Promise<ModelDescriptor> {
+  const descriptor = await source.read();
+  if (descriptor.name !== model.name || descriptor.version !== model.version) {
+    throw new Error(
+      `${source.location} describes model ${descriptor.name} version ${descriptor.version}, but this function serves ` +
+        `${model.name} version ${model.version}: the deployment mixed up two models; redeploy`,
+    );
+  }
+  return descriptor;
 }

@@ -1,6 +1,6 @@
 import { descriptorMismatch, type ModelDescriptor } from '../../contract/model-descriptor';
 import { sha256Hex } from './checksum';
-import type { DescriptorSource } from './descriptor-source';
+import { type DescriptorSource, readDescriptorOf } from './descriptor-source';
 import type { LoadedModel, ModelBackend, PlaceModel } from './model-backend';
 import type { ModelSource } from './model-source';
 
@@ -26,7 +26,10 @@ export class OnnxRuntimeBackend implements ModelBackend {
   }
 
   async load(): Promise<LoadedModel> {
-    const [bytes, descriptor] = await Promise.all([this.source.readBytes(), this.descriptor?.read()]);
+    const [bytes, descriptor] = await Promise.all([
+      this.source.readBytes(),
+      this.descriptor === undefined ? undefined : readDescriptorOf(this.descriptor, this),
+    ]);
     if (descriptor !== undefined) this.checkArtifact(descriptor, bytes);
     const model = await this.place(this.name, this.version, bytes);
     const mismatch = descriptor === undefined ? undefined : descriptorMismatch(descriptor, model.spec);
@@ -39,12 +42,6 @@ export class OnnxRuntimeBackend implements ModelBackend {
 
   private checkArtifact(descriptor: ModelDescriptor, bytes: Uint8Array): void {
     const where = this.descriptor?.location ?? 'the descriptor';
-    if (descriptor.name !== this.name || descriptor.version !== this.version) {
-      throw new Error(
-        `${where} describes model ${descriptor.name} version ${descriptor.version}, but this function serves ` +
-          `${this.name} version ${this.version}: the deployment mixed up two models; redeploy`,
-      );
-    }
     // A pinned source has verified its bytes against its sha256 already; hashing a big model again costs seconds.
     const sha256 = this.source.sha256 ?? sha256Hex(bytes);
     if (descriptor.artifact.sha256 !== sha256) {

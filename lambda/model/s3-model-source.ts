@@ -28,13 +28,23 @@ export class S3ModelSource implements ModelSource {
     this.sha256 = artifact.sha256.toLowerCase();
   }
 
-  async readBytes(): Promise<Uint8Array> {
-    const response = await this.client.send(
-      new GetObjectCommand({ Bucket: this.artifact.bucket, Key: this.artifact.key }),
-    );
-    if (response.Body === undefined) throw new Error(`${this.location} returned no body`);
-    const bytes = await response.Body.transformToByteArray();
-    verifySha256(bytes, this.artifact.sha256, this.location);
-    return bytes;
+  readBytes(): Promise<Uint8Array> {
+    return readPinnedS3Object(this.client, this.artifact);
   }
+}
+
+/**
+ * One content-addressed object of the model bucket (an artifact or its descriptor), refused unless its sha256 is the
+ * one the deployment pinned.
+ */
+export async function readPinnedS3Object(
+  client: S3Client,
+  object: { readonly bucket: string; readonly key: string; readonly sha256: string },
+): Promise<Uint8Array> {
+  const location = `s3://${object.bucket}/${object.key}`;
+  const response = await client.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+  if (response.Body === undefined) throw new Error(`${location} returned no body`);
+  const bytes = await response.Body.transformToByteArray();
+  verifySha256(bytes, object.sha256, location);
+  return bytes;
 }

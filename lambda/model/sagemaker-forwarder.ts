@@ -3,7 +3,6 @@ import {
   type InvokeEndpointCommandOutput,
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import type { ModelDescriptor } from '../../contract/model-descriptor';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../protocol/binary-tensor-data';
 import { BadGatewayError } from '../protocol/errors';
 import { jsonHeaderSizeOf, sagemakerBinaryContentType } from '../protocol/sagemaker-content-type';
@@ -11,7 +10,7 @@ import type { ModelSpec, Tensor } from '../protocol/tensor';
 import { decodeTensorData } from '../protocol/tensor-data';
 import { toJsonData } from '../protocol/tensor-json';
 import type { ApiRequest, ApiResponse } from '../serve-request';
-import type { DescriptorSource } from './descriptor-source';
+import { type DescriptorSource, readDescriptorOf } from './descriptor-source';
 import { invokeEndpointError } from './invoke-endpoint-errors';
 import type { LoadedModel, ModelBackend } from './model-backend';
 
@@ -44,8 +43,7 @@ export class SageMakerForwarderBackend implements ModelBackend {
   }
 
   async load(): Promise<LoadedModel> {
-    const descriptor = await this.endpoint.descriptor.read();
-    checkDescribes(descriptor, this.endpoint);
+    const descriptor = await readDescriptorOf(this.endpoint.descriptor, this.endpoint);
     const spec: ModelSpec = {
       name: this.name,
       version: this.version,
@@ -74,15 +72,6 @@ export class SageMakerForwarderBackend implements ModelBackend {
 }
 
 type Invoke = (body: Uint8Array, contentType: string) => Promise<InvokeEndpointCommandOutput>;
-
-function checkDescribes(descriptor: ModelDescriptor, endpoint: SageMakerEndpoint): void {
-  if (descriptor.name !== endpoint.name || descriptor.version !== endpoint.version) {
-    throw new Error(
-      `${endpoint.descriptor.location} describes model ${descriptor.name} version ${descriptor.version}, but this ` +
-        `function serves ${endpoint.name} version ${endpoint.version}: the deployment mixed up two models; redeploy`,
-    );
-  }
-}
 
 /** A v2 infer request, already checked against the descriptor, sent as it came; the answer comes back as it was. */
 async function forwardInfer(invoke: Invoke, request: ApiRequest): Promise<ApiResponse> {
