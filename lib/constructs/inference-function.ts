@@ -10,12 +10,13 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { ModelEnvironment } from '../../contract/environment';
 import {
-  commonFunctionSettings,
   functionMemoryMiB,
   functionRoleAndLogs,
+  functionSettings,
   LIVE_ALIAS,
   liveAlias,
   type ModelFunctionOptions,
+  runtimeEnvironment,
   validateFunctionOptions,
 } from './model-function-options';
 import { validateModelIdentity } from './model-identity';
@@ -95,7 +96,6 @@ export class InferenceFunction extends Construct {
     }
     const memorySize = functionMemoryMiB(this, props.modelName, props.modelSizeBytes, props.memorySizeMiB);
     ({ role: this.role, logGroup: this.logGroup } = functionRoleAndLogs(this, props.modelName, props.logRetention));
-    const common = commonFunctionSettings(props);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry,
@@ -105,15 +105,10 @@ export class InferenceFunction extends Construct {
       // arm64: the linux-arm64 ONNX Runtime is 25 MB vs 45 MB for x64, and Graviton is cheaper per GB-s.
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize,
-      timeout: common.timeout,
+      ...functionSettings(props),
       role: this.role,
       logGroup: this.logGroup,
-      loggingFormat: common.loggingFormat,
-      tracing: common.tracing,
       layers: [...(props.layers ?? [])],
-      ...(common.reservedConcurrentExecutions === undefined
-        ? {}
-        : { reservedConcurrentExecutions: common.reservedConcurrentExecutions }),
       environment: {
         [ModelEnvironment.name]: props.modelName,
         [ModelEnvironment.version]: props.modelVersion,
@@ -122,7 +117,7 @@ export class InferenceFunction extends Construct {
         [ModelEnvironment.sha256]: props.modelSha256,
         [ModelEnvironment.descriptorKey]: props.descriptorKey,
         [ModelEnvironment.descriptorSha256]: props.descriptorSha256,
-        ...common.runtimeEnvironment,
+        ...runtimeEnvironment(props.serviceName),
       },
       bundling: {
         ...HANDLER_BUNDLING,

@@ -10,11 +10,12 @@ import { ModelEnvironment } from '../../contract/environment';
 import { IMAGE_MODEL_PATH, stageImageContext } from './image-context';
 import { DEFAULT_HANDLER_ENTRY, type ModelFunctionModel, REQUIRE_BANNER, validateModel } from './inference-function';
 import {
-  commonFunctionSettings,
   functionMemoryMiB,
   functionRoleAndLogs,
+  functionSettings,
   liveAlias,
   type ModelFunctionOptions,
+  runtimeEnvironment,
   validateFunctionOptions,
 } from './model-function-options';
 import type { OnnxRuntimeFile } from './onnx-runtime-layer';
@@ -74,7 +75,6 @@ export class InferenceImageFunction extends Construct {
     }
     const memorySize = functionMemoryMiB(this, props.modelName, props.modelSizeBytes, props.memorySizeMiB);
     ({ role: this.role, logGroup: this.logGroup } = functionRoleAndLogs(this, props.modelName, props.logRetention));
-    const common = commonFunctionSettings(props);
 
     const contextDir = stageImageContext({
       entry,
@@ -102,21 +102,16 @@ export class InferenceImageFunction extends Construct {
       description: `Open Inference Protocol endpoint for model ${props.modelName} version ${props.modelVersion} (container image)`,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
-      timeout: common.timeout,
+      ...functionSettings(props),
       role: this.role,
       logGroup: this.logGroup,
-      loggingFormat: common.loggingFormat,
-      tracing: common.tracing,
-      ...(common.reservedConcurrentExecutions === undefined
-        ? {}
-        : { reservedConcurrentExecutions: common.reservedConcurrentExecutions }),
       environment: {
         [ModelEnvironment.name]: props.modelName,
         [ModelEnvironment.version]: props.modelVersion,
         [ModelEnvironment.modelPath]: IMAGE_MODEL_PATH,
         [ModelEnvironment.sha256]: props.modelSha256,
         [ModelEnvironment.descriptorSha256]: props.descriptorSha256,
-        ...common.runtimeEnvironment,
+        ...runtimeEnvironment(props.serviceName),
       },
     });
 

@@ -124,8 +124,8 @@ export function functionRoleAndLogs(
   return { role, logGroup };
 }
 
-/** Settings every model function shares, whatever its packaging. */
-export function commonFunctionSettings(props: ModelFunctionOptions) {
+/** Function settings every model function shares, whatever its packaging. */
+export function functionSettings(props: ModelFunctionOptions) {
   return {
     // 20 s: a cold start loads the model (seconds for hundreds of MB) before the first answer; below the API's 29 s
     // so that a stuck invocation ends as a logged Lambda timeout, not an anonymous gateway 504.
@@ -135,13 +135,17 @@ export function commonFunctionSettings(props: ModelFunctionOptions) {
     ...(props.reservedConcurrentExecutions === undefined
       ? {}
       : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-    runtimeEnvironment: {
-      POWERTOOLS_SERVICE_NAME: props.serviceName ?? SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      // Maps minified stack traces back to lambda/*.ts lines; costs time only when an Error's stack is read.
-      NODE_OPTIONS: '--enable-source-maps',
-    },
   } as const;
+}
+
+/** The variables every function running lambda/handler.mts gets beside its model's: Powertools and source maps. */
+export function runtimeEnvironment(serviceName: string = SERVICE_NAME): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: serviceName,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    // Maps minified stack traces back to lambda/*.ts lines; costs time only when an Error's stack is read.
+    NODE_OPTIONS: '--enable-source-maps',
+  };
 }
 
 /** The `live` alias the API calls, with provisioned concurrency and its target-tracking autoscaling when asked. */

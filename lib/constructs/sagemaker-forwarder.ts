@@ -6,9 +6,10 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, ModelEnvironment, SERVICE_NAME } from '../../contract/environment';
+import { ModelEnvironment } from '../../contract/environment';
 import { acknowledge } from '../compliance';
 import { DEFAULT_HANDLER_ENTRY, HANDLER_BUNDLING, LIVE_ALIAS } from './inference-function';
+import { runtimeEnvironment } from './model-function-options';
 import { propError } from './prop-error';
 
 export interface SageMakerForwarderProps {
@@ -117,9 +118,7 @@ export class SageMakerForwarder extends Construct {
         [ModelEnvironment.bucket]: props.descriptorBucket.bucketName,
         [ModelEnvironment.descriptorKey]: props.descriptorKey,
         [ModelEnvironment.descriptorSha256]: props.descriptorSha256,
-        POWERTOOLS_SERVICE_NAME: props.serviceName ?? SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...runtimeEnvironment(props.serviceName),
       },
       bundling: {
         // The same bundle as the model functions': the runtime picks the forwarder from SAGEMAKER_ENDPOINT_NAME.
