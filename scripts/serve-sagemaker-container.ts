@@ -16,6 +16,7 @@ import {
   sha256Hex,
 } from '../contract/model-descriptor';
 import { MANIFEST_FILE, MODEL_FILE, readModelManifest, scanModelRepository } from '../contract/model-repository';
+import { bundleSageMakerServer, IMAGE_ENTRY_FILE } from '../lib/constructs/sagemaker-container-image';
 import { checkModelsToDeploy } from '../lib/model-check';
 
 const USAGE =
@@ -64,10 +65,9 @@ async function main(): Promise<void> {
   fs.copyFileSync(files.modelPath, path.join(modelDir, MODEL_FILE));
   fs.writeFileSync(path.join(modelDir, DESCRIPTOR_FILE), descriptor);
 
-  const { bundleSageMakerContainer } = require('./start-local-server.js') as {
-    bundleSageMakerContainer(outDir: string): string;
-  };
-  const entry = bundleSageMakerContainer(path.join(__dirname, '..', 'node_modules', '.cache', 'model-endpoint'));
+  // The bundle the image runs, built the same way.
+  const entry = path.join(__dirname, '..', 'node_modules', '.cache', 'model-endpoint', IMAGE_ENTRY_FILE);
+  bundleSageMakerServer(entry);
   const child = spawn(process.execPath, ['--enable-source-maps', entry, 'serve'], {
     stdio: 'inherit',
     env: {

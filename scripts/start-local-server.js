@@ -52,30 +52,7 @@ function buildLocalServer() {
   return BUNDLE;
 }
 
-/**
- * Builds the SageMaker container entry point as the image runs it: one ES module file, `sagemaker-server.mjs` in
- * `outDir` (run as `node sagemaker-server.mjs serve`), with everything bundled except onnxruntime-node (native
- * binaries, in the image's node_modules). The model's worker thread runs the same file, so there is no second one.
- */
-function bundleSageMakerContainer(outDir) {
-  const outfile = path.join(outDir, 'sagemaker-server.mjs');
-  require('esbuild').buildSync({
-    entryPoints: [path.join(ROOT, 'lambda', 'sagemaker-server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    // Bundled CommonJS code requires Node built-ins, and the runtime requires onnxruntime-node.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    external: ['onnxruntime-node'],
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-module.exports = { buildLocalServer, bundleSageMakerContainer };
+module.exports = { buildLocalServer };
 
 if (require.main === module) {
   process.setSourceMapsEnabled(true);

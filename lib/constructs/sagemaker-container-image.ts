@@ -75,7 +75,7 @@ export class SageMakerContainerImage extends Construct {
     // synth` of another stack): the asset then only stands for the image in the template.
     if (Stack.of(this).bundlingRequired) {
       linkOrCopy(props.modelFile, path.join(this.contextDir, 'model', path.basename(IMAGE_MODEL_PATH)));
-      bundleEntry(entry, path.join(this.contextDir, 'app', IMAGE_ENTRY_FILE));
+      bundleSageMakerServer(path.join(this.contextDir, 'app', IMAGE_ENTRY_FILE), entry);
       const nodeDir = props.onnxRuntimeNodeDir ?? defaultOnnxRuntimeNodeDir();
       let pruned: PrunedOnnxRuntime;
       try {
@@ -100,13 +100,17 @@ export class SageMakerContainerImage extends Construct {
   }
 }
 
-function bundleEntry(entry: string, outfile: string): void {
+/**
+ * The SageMaker container's server as one ES module file: what the image runs, and what `npm run
+ * sagemaker-container` and the tests start, so all of them run the same bundle.
+ */
+export function bundleSageMakerServer(outfile: string, entry: string = DEFAULT_ENTRY): void {
   esbuild.buildSync({
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
-    // An ES module, so that the server's top-level await loads the model before it listens.
+    // One ES module file: the server's worker threads run this same file (lambda/sagemaker-server.ts).
     format: 'esm',
     target: 'node24',
     // `require` in the ES module: bundled CommonJS code requires Node built-ins, and the runtime requires

@@ -11,18 +11,19 @@ import {
   sha256Hex,
 } from '../../../contract/model-descriptor';
 import { loadOnnxModel } from '../../../lambda/model/onnx-model';
+import { bundleSageMakerServer, IMAGE_ENTRY_FILE } from '../../../lib/constructs/sagemaker-container-image';
 import { type DemoModelName, demoModelFile } from '../../support/demo-models';
 
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..', '..');
 const START_TIMEOUT_MS = 30_000;
 
-// What an image holds: the bundled entry point and its worker (every dependency inside but ONNX Runtime, which
+// What an image holds: the bundled entry point (the image's own bundle) and its worker (every dependency inside but ONNX Runtime, which
 // node_modules provides, here through NODE_PATH), the model file and its descriptor beside it.
 let bundle: string | undefined;
 export function containerBundle(): string {
   if (bundle === undefined) {
-    const { bundleSageMakerContainer } = require(path.join(REPOSITORY_ROOT, 'scripts', 'start-local-server.js'));
-    bundle = bundleSageMakerContainer(mkdtempSync(path.join(tmpdir(), 'sagemaker-container-'))) as string;
+    bundle = path.join(mkdtempSync(path.join(tmpdir(), 'sagemaker-container-')), IMAGE_ENTRY_FILE);
+    bundleSageMakerServer(bundle);
   }
   return bundle;
 }
