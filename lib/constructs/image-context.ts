@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { DESCRIPTOR_FILE } from '../../contract/model-descriptor';
 import { MODEL_FILE } from '../../contract/model-repository';
+import { linkOrCopy, stageOnnxRuntime } from '../build-context';
 import type { OnnxRuntimeFile } from './onnx-runtime-layer';
 
 /** The Dockerfile of the lambda-image backend, kept in the repository. */
@@ -41,11 +42,7 @@ export function stageImageContext(input: ImageContextInput): string {
   fs.mkdirSync(modelDir);
   linkOrCopy(input.modelPath, path.join(modelDir, MODEL_FILE));
   fs.writeFileSync(path.join(modelDir, DESCRIPTOR_FILE), input.descriptorJson);
-  for (const file of input.onnxRuntimeFiles) {
-    const target = path.join(dir, 'onnxruntime', file.target);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(file.source, target);
-  }
+  stageOnnxRuntime(input.onnxRuntimeFiles, path.join(dir, 'onnxruntime'));
   const runtimeDir = path.join(dir, 'runtime');
   fs.mkdirSync(runtimeDir);
   if (input.bundle) {
@@ -64,13 +61,4 @@ export function stageImageContext(input: ImageContextInput): string {
     });
   }
   return dir;
-}
-
-/** A hard link where the file system allows it: a model of gigabytes is then staged without a copy. */
-function linkOrCopy(source: string, target: string): void {
-  try {
-    fs.linkSync(source, target);
-  } catch {
-    fs.copyFileSync(source, target);
-  }
 }

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import * as esbuild from 'esbuild';
 import { ModelEnvironment } from '../../contract/environment';
 import { DESCRIPTOR_FILE, type ModelDescriptor, serializeModelDescriptor } from '../../contract/model-descriptor';
+import { linkOrCopy, stageOnnxRuntime } from '../build-context';
 import { defaultOnnxRuntimeNodeDir, type PrunedOnnxRuntime, prunedOnnxRuntime } from '../onnx-runtime-files';
 import { REQUIRE_BANNER } from './inference-function';
 import { propError } from './prop-error';
@@ -84,11 +85,7 @@ export class SageMakerContainerImage extends Construct {
         throw propError(this, (error as Error).message);
       }
       // The same files the Lambda layer holds, for the image's architecture.
-      for (const file of pruned.files) {
-        const target = path.join(this.contextDir, 'node_modules', file.target);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        linkOrCopy(file.source, target);
-      }
+      stageOnnxRuntime(pruned.files, path.join(this.contextDir, 'node_modules'));
     }
 
     this.asset = new ecrAssets.DockerImageAsset(this, 'Image', {
@@ -123,13 +120,4 @@ export function bundleSageMakerServer(outfile: string, entry: string = DEFAULT_E
     sourcesContent: false,
     logLevel: 'warning',
   });
-}
-
-/** A hard link where the file system allows it: a model of gigabytes is then not copied once more. */
-function linkOrCopy(source: string, target: string): void {
-  try {
-    fs.linkSync(source, target);
-  } catch {
-    fs.copyFileSync(source, target);
-  }
 }
