@@ -8,7 +8,7 @@ import { HelpRequested, type LocalServerOptions, parseOptions, USAGE } from './l
 import { BodyTooLargeError, checkEventBodySize, readBody } from './local/read-body';
 import { flushRequestLog, logRequest } from './local/request-log';
 import { responseTooLargeError } from './local/response-size';
-import { type ServedVersions, selectServedVersions, unservedVersionError } from './local/served-versions';
+import { selectServedVersions, unservedVersionMessage } from './local/served-versions';
 import { loadAdaptiveModel } from './model/adaptive-model';
 import { ModelRegistry } from './model/model-registry';
 import { localModels, type ModelSource } from './model/model-source';
@@ -50,15 +50,13 @@ export async function serveModels(
 ): Promise<{ server: Server; registry: ModelRegistry }> {
   const versions = selectServedVersions(sources, options.allVersions ?? false);
   // Adaptive placement: a server answers concurrent requests, so a long inference must not stall the event loop.
-  const registry = new ModelRegistry(onnxBackends(versions.served, loadAdaptiveModel));
+  const registry = new ModelRegistry(onnxBackends(versions.served, loadAdaptiveModel), {
+    unservedVersionMessage: unservedVersionMessage(versions),
+  });
   const handler = createApiGatewayHandler(registry);
   let loaded = false;
   const server = createServer((request, response) => {
-    void serveHttp(
-      { handler, versions, loaded: () => loaded, logRequests: options.logRequests ?? true },
-      request,
-      response,
-    );
+    void serveHttp({ handler, loaded: () => loaded, logRequests: options.logRequests ?? true }, request, response);
   });
   // Listening before the models load reports a port in use at once; until they are loaded, readiness is 503 and
   // other requests wait for the load, as they wait for a Lambda function's init.
@@ -77,9 +75,12 @@ export async function serveModels(
 
 interface Twin {
   readonly handler: ApiGatewayHandler;
-  readonly versions: ServedVersions;
   readonly logRequests: boolean;
   loaded(): boolean;
+}
+
+function isReadinessPath(url: string | undefined): boolean {
+  return new URL(url ?? '/', 'http://localhost').pathname === '/v2/health/ready';
 }
 
 async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -91,11 +92,9 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     response.end(JSON.stringify(body));
   };
   try {
-    const method = request.method ?? 'GET';
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (!twin.loaded() && method === 'GET' && path === '/v2/health/ready') return answer(503, { ready: false });
-    const unserved = unservedVersionError(method, path, twin.versions);
-    if (unserved !== undefined) return answer(404, { error: unserved });
+    // Until the models are loaded, readiness answers at once instead of waiting for the load as other requests do.
+    if (!twin.loaded() && request.method === 'GET' && isReadinessPath(request.url))
+      return answer(503, { ready: false });
     let body: Buffer;
     try {
       body = await readBody(request);

@@ -1,5 +1,4 @@
 import type { ModelSource } from '../model/model-source';
-import { matchRoute } from '../protocol/routes';
 
 /** The versions the local server serves, and those of the repository it leaves out (by model name). */
 export interface ServedVersions {
@@ -28,23 +27,18 @@ export function selectServedVersions(sources: readonly ModelSource[], allVersion
 }
 
 /**
- * For a request to a version the repository holds but the server leaves out: the 404 message that says why and how
- * to serve it locally. Undefined for every other request, which the handler answers as usual.
+ * The 404 message for a version the repository holds but the server leaves out: why, and how to serve it locally.
+ * Undefined for a version the repository does not hold either, which gets the registry's usual message.
  */
-export function unservedVersionError(method: string, path: string, versions: ServedVersions): string | undefined {
-  if (versions.unserved.size === 0) return undefined;
-  let route: ReturnType<typeof matchRoute>;
-  try {
-    route = matchRoute(method, path);
-  } catch {
-    return undefined;
-  }
-  if (!('version' in route) || route.version === undefined) return undefined;
-  const { model, version } = route;
-  if (!versions.unserved.get(model)?.includes(version)) return undefined;
-  const servedVersion = versions.served.find((source) => source.name === model)?.version;
-  return (
-    `model "${model}" version ${version} is in the repository, but a deploy serves only its highest version, ` +
-    `${servedVersion}, and so does the local server by default; start it with --all-versions to serve every version`
-  );
+export function unservedVersionMessage(
+  versions: ServedVersions,
+): (model: string, version: string) => string | undefined {
+  return (model, version) => {
+    if (!versions.unserved.get(model)?.includes(version)) return undefined;
+    const servedVersion = versions.served.find((source) => source.name === model)?.version;
+    return (
+      `model "${model}" version ${version} is in the repository, but a deploy serves only its highest version, ` +
+      `${servedVersion}, and so does the local server by default; start it with --all-versions to serve every version`
+    );
+  };
 }

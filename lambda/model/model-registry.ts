@@ -9,6 +9,12 @@ export interface ModelRegistryOptions {
    * @default performance.now
    */
   readonly now?: () => number;
+  /**
+   * The 404 message for a version this registry does not serve, when the process knows why (the local server leaves
+   * out the versions a deploy would not serve); undefined keeps the usual message.
+   * @default - the usual message, listing the versions served
+   */
+  readonly unservedVersionMessage?: (model: string, version: string) => string | undefined;
 }
 
 /** Wait before the first retry of a failed load. */
@@ -107,7 +113,10 @@ class ModelSlot {
 export class ModelRegistry {
   private readonly slots = new Map<string, Map<string, ModelSlot>>();
 
-  constructor(backends: readonly ModelBackend[], options: ModelRegistryOptions = {}) {
+  constructor(
+    backends: readonly ModelBackend[],
+    private readonly options: ModelRegistryOptions = {},
+  ) {
     const now = options.now ?? (() => performance.now());
     for (const backend of backends) {
       const versions = this.slots.get(backend.name) ?? new Map<string, ModelSlot>();
@@ -193,7 +202,8 @@ export class ModelRegistry {
     const slot = chosen === undefined ? undefined : versions.get(chosen);
     if (slot === undefined) {
       throw new NotFoundError(
-        `model "${name}" has no version ${version}; available versions: ${this.versionsOf(name).join(', ')}`,
+        (version === undefined ? undefined : this.options.unservedVersionMessage?.(name, version)) ??
+          `model "${name}" has no version ${version}; available versions: ${this.versionsOf(name).join(', ')}`,
       );
     }
     return slot;
