@@ -115,24 +115,17 @@ export class ServedModel extends Construct {
       modelSha256: artifact.sha256,
       modelSizeBytes: artifact.sizeBytes,
     };
-    const options: ModelFunctionOptions = {
-      ...(props.memorySizeMiB === undefined ? {} : { memorySizeMiB: props.memorySizeMiB }),
-      ...(props.timeout === undefined ? {} : { timeout: props.timeout }),
-      ...(props.reservedConcurrentExecutions === undefined
-        ? {}
-        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-      ...(props.minProvisionedConcurrency === undefined
-        ? {}
-        : { minProvisionedConcurrency: props.minProvisionedConcurrency }),
-      ...(props.maxProvisionedConcurrency === undefined
-        ? {}
-        : { maxProvisionedConcurrency: props.maxProvisionedConcurrency }),
-      ...(props.provisionedUtilizationTarget === undefined
-        ? {}
-        : { provisionedUtilizationTarget: props.provisionedUtilizationTarget }),
-      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
-      ...(props.serviceName === undefined ? {} : { serviceName: props.serviceName }),
-    };
+    // Everything but the served model's own props is the function options, passed on as given.
+    const {
+      artifact: _artifact,
+      modelBucket: _modelBucket,
+      onnxRuntime: _onnxRuntime,
+      backend: _backend,
+      artifactUpload: _artifactUpload,
+      entry: _entry,
+      sagemaker: _sagemaker,
+      ...options
+    } = props;
     const entry = props.entry === undefined ? {} : { entry: props.entry };
     switch (this.backend) {
       case 'lambda': {
