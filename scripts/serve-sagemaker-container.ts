@@ -9,15 +9,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelEnvironment } from '../contract/environment';
-import {
-  buildModelDescriptor,
-  DESCRIPTOR_FILE,
-  serializeModelDescriptor,
-  sha256Hex,
-} from '../contract/model-descriptor';
-import { MANIFEST_FILE, MODEL_FILE, readModelManifest, scanModelRepository } from '../contract/model-repository';
+import { DESCRIPTOR_FILE } from '../contract/model-descriptor';
+import { MODEL_FILE, scanModelRepository } from '../contract/model-repository';
 import { bundleSageMakerServer, IMAGE_ENTRY_FILE } from '../lib/constructs/sagemaker-container-image';
 import { checkModelsToDeploy } from '../lib/model-check';
+import { describeModel } from '../lib/model-description';
 
 const USAGE =
   'usage: npm run sagemaker-container -- <model> [--version <v>] [--models <dir>] [--port <n>]\n' +
@@ -55,15 +51,10 @@ async function main(): Promise<void> {
 
   // The same check and descriptor as `cdk synth`: a model that synth would refuse is refused here too.
   const [checked] = await checkModelsToDeploy([{ name, version: files.version, modelPath: files.modelPath }]);
-  const bytes = fs.readFileSync(files.modelPath);
-  const manifestPath = path.join(path.dirname(files.modelPath), MANIFEST_FILE);
-  const manifest = fs.existsSync(manifestPath) ? readModelManifest(manifestPath) : {};
-  const descriptor = serializeModelDescriptor(
-    buildModelDescriptor(checked.spec, { sha256: sha256Hex(bytes), sizeBytes: bytes.length }, manifest),
-  );
+  const described = describeModel({ modelPath: files.modelPath, spec: checked.spec });
   const modelDir = fs.mkdtempSync(path.join(tmpdir(), 'sagemaker-model-'));
   fs.copyFileSync(files.modelPath, path.join(modelDir, MODEL_FILE));
-  fs.writeFileSync(path.join(modelDir, DESCRIPTOR_FILE), descriptor);
+  fs.writeFileSync(path.join(modelDir, DESCRIPTOR_FILE), described.descriptorJson);
 
   // The bundle the image runs, built the same way.
   const entry = path.join(__dirname, '..', 'node_modules', '.cache', 'model-endpoint', IMAGE_ENTRY_FILE);
@@ -75,8 +66,8 @@ async function main(): Promise<void> {
       [ModelEnvironment.name]: name,
       [ModelEnvironment.version]: files.version,
       [ModelEnvironment.modelPath]: path.join(modelDir, MODEL_FILE),
-      [ModelEnvironment.sha256]: sha256Hex(bytes),
-      [ModelEnvironment.descriptorSha256]: sha256Hex(descriptor),
+      [ModelEnvironment.sha256]: described.sha256,
+      [ModelEnvironment.descriptorSha256]: described.descriptorSha256,
       SAGEMAKER_BIND_TO_PORT: values.port ?? '8080',
     },
   });

@@ -6,20 +6,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import {
-  buildModelDescriptor,
-  type ModelDescriptor,
-  serializeModelDescriptor,
-  sha256Hex,
-} from '../../contract/model-descriptor';
-import {
-  MANIFEST_FILE,
-  MODEL_NAME_PATTERN,
-  MODEL_VERSION_PATTERN,
-  type ModelManifest,
-  readModelManifest,
-} from '../../contract/model-repository';
+import type { ModelDescriptor } from '../../contract/model-descriptor';
+import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
 import type { ModelSpec } from '../../contract/onnx-model-spec';
+import { describeModel, type ModelDescription } from '../model-description';
 import { propError } from './prop-error';
 
 /** One model file to upload, with what ONNX Runtime reported about it. */
@@ -191,37 +181,21 @@ function validateModels(scope: Construct, models: readonly ModelStoreModel[]): v
 }
 
 function describeArtifact(scope: Construct, model: ModelStoreModel): ModelArtifact {
-  const bytes = fs.readFileSync(model.modelPath);
-  const sha256 = sha256Hex(bytes);
-  const descriptor = buildModelDescriptor(
-    model.spec,
-    { sha256, sizeBytes: bytes.length },
-    readManifest(scope, model.modelPath),
-  );
-  const descriptorJson = serializeModelDescriptor(descriptor);
-  const descriptorSha256 = sha256Hex(descriptorJson);
+  let description: ModelDescription;
+  try {
+    description = describeModel(model);
+  } catch (error) {
+    throw propError(scope, (error as Error).message);
+  }
   const prefix = `models/${model.name}/${model.version}`;
   return {
+    ...description,
     name: model.name,
     version: model.version,
     modelPath: model.modelPath,
-    key: `${prefix}/${sha256}.onnx`,
-    sha256,
-    sizeBytes: bytes.length,
-    descriptor,
-    descriptorJson,
-    descriptorKey: `${prefix}/${descriptorSha256}.json`,
-    descriptorSha256,
+    key: `${prefix}/${description.sha256}.onnx`,
+    descriptorKey: `${prefix}/${description.descriptorSha256}.json`,
   };
-}
-
-function readManifest(scope: Construct, modelPath: string): ModelManifest {
-  try {
-    return readModelManifest(path.join(path.dirname(modelPath), MANIFEST_FILE));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw propError(scope, (error as Error).message);
-  }
 }
 
 /**
