@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { MANIFEST_FILE, readModelManifest } from '../contract/model-repository';
 import { type ModelSpec, modelSpecOfSession, sessionCreateError } from '../contract/onnx-model-spec';
+import { readRegularFile } from '../contract/regular-file';
 import type { DeploymentConfig, ModelDeployment } from './config';
 
 export interface ModelToCheck {
@@ -46,7 +46,7 @@ async function checkModel({ name, version, modelPath }: ModelToCheck): Promise<M
   }
   // From bytes, as the function loads it: a path would let ONNX Runtime read external data files beside it that
   // the deploy does not upload.
-  const bytes = await readFile(modelPath);
+  const bytes = await readRegularFile(modelPath);
   let session: InferenceSession;
   try {
     // The runtime's optimisation level, so a graph the optimiser rejects fails here too; errors only, since the
