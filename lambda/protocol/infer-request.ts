@@ -199,6 +199,8 @@ function decodeShape(shape: unknown, spec: TensorSpec): number[] {
     );
   }
   const dimensions: number[] = shape;
+  // The graph declares no shape for this input: any rank and any size is the model's to judge.
+  if (spec.anyRank === true) return dimensions;
   if (dimensions.length !== spec.shape.length) {
     throw new BadRequestError(
       `input "${spec.name}" has shape ${formatShape(dimensions)} of rank ${dimensions.length}, but the model expects ` +
