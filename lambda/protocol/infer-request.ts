@@ -62,8 +62,9 @@ export function decodeInferRequest(
 }
 
 function decodeInputs(inputs: unknown, model: ModelSpec, binaryData: Uint8Array | undefined): Tensor[] {
-  const expectedNames = listNames(model.inputs);
-  if (!Array.isArray(inputs) || inputs.length === 0) {
+  const expectedNames = listNames(model.inputs) || 'no inputs (send "inputs": [])';
+  // A model without inputs (a constant's output) is called with "inputs": [].
+  if (!Array.isArray(inputs) || (inputs.length === 0 && model.inputs.length > 0)) {
     throw new BadRequestError(
       `"inputs" must be a non-empty array of tensors, got ${describe(inputs)}; model "${model.name}" expects ${expectedNames}`,
     );
