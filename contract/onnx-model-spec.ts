@@ -89,7 +89,7 @@ const REEXPORT_WITH_SUPPORTED_TYPES =
  * (ONNX Runtime reports an unknown rank as `[]`, like a scalar). Throws an Error naming the model, the input or
  * output and the fix when one of them is not a tensor of a datatype the protocol carries.
  */
-export function modelSpecOfSession(
+function modelSpecOfSession(
   name: string,
   version: string,
   session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
@@ -213,7 +213,7 @@ function tensorsOfElementType(graph: GraphSignature | undefined, elemType: numbe
  * user can act on, and what to do: a file that is not ONNX at all, a valid model with a datatype the protocol cannot
  * carry ("not supported", never "not a valid ONNX model"), or anything else the runtime refuses.
  */
-export function sessionCreateError(name: string, version: string, error: unknown, graph?: GraphSignature): Error {
+function sessionCreateError(name: string, version: string, error: unknown, graph?: GraphSignature): Error {
   const detail = error instanceof Error ? error.message : String(error);
   const model = `model ${name} version ${version}`;
   const unsupportedType = /Unsupported data type: (\d+)/.exec(detail)?.[1];
