@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileKind, readRegularFileSync } from './regular-file';
 
 /**
  * The model repository layout shared by `cdk deploy` and the local server (Triton/KServe compatible):
@@ -79,7 +80,7 @@ export function parseModelManifest(text: string, source: string): ModelManifest 
 
 /** Reads and checks a version's `model.json`; the local server and synth both refuse a broken one this way. */
 export function readModelManifest(manifestPath: string): ModelManifest {
-  return parseModelManifest(fs.readFileSync(manifestPath, 'utf8'), manifestPath);
+  return parseModelManifest(readRegularFileSync(manifestPath).toString('utf8'), manifestPath);
 }
 
 export interface ModelVersionFiles {
@@ -108,7 +109,9 @@ export interface ModelRepository {
  * function so that they agree on what a model is. Symbolic links are followed (Triton repositories often link
  * model and version folders). Hidden entries (`.git`, `.DS_Store`) and README files are skipped silently; any other
  * entry that cannot be part of a model is a warning, and anything that looks meant as a model but cannot serve
- * (a bad name, a missing or misnamed model file, a broken link) throws an Error that says what to fix.
+ * (a bad name, a missing or misnamed model file, a broken link, a model file that is not a regular file, a broken
+ * model.json in any version) throws an Error that says what to fix. Every model.json is read and checked here, so
+ * that `npm start` and synth refuse the same repositories, whichever versions each of them serves.
  */
 export function scanModelRepository(root: string): ModelRepository {
   const rootPath = path.resolve(root);
@@ -196,7 +199,10 @@ function scanVersion(versionDir: string, version: string, warnings: string[]): M
     const entryPath = path.join(versionDir, entry);
     const kind = kindOf(entryPath);
     if ((entry === MODEL_FILE || entry === MANIFEST_FILE) && kind !== 'file') {
-      throw new Error(`${entryPath} is a ${kind}, not a file: replace it with the file itself or a link to it`);
+      // Never opened: reading a FIFO blocks until something writes to it.
+      throw new Error(
+        `${entryPath} is ${kind === 'directory' ? 'a directory' : kind}, not a regular file: replace it with the file itself or a link to it`,
+      );
     }
     if (entry !== MODEL_FILE && entry !== MANIFEST_FILE) {
       warnings.push(
@@ -204,7 +210,9 @@ function scanVersion(versionDir: string, version: string, warnings: string[]): M
       );
     }
   }
-  return { version, modelPath, ...(entries.includes(MANIFEST_FILE) ? { manifestPath } : {}) };
+  if (!entries.includes(MANIFEST_FILE)) return { version, modelPath };
+  readModelManifest(manifestPath);
+  return { version, modelPath, manifestPath };
 }
 
 /**
@@ -232,7 +240,8 @@ function isListed(name: string): boolean {
   return !name.startsWith('.') && !/^readme(\.[a-z0-9]+)?$/i.test(name);
 }
 
-type EntryKind = 'directory' | 'file' | 'special file';
+/** `directory`, `file` (regular), or what else the entry is, in words (`a FIFO (named pipe)` ...). */
+type EntryKind = string;
 
 /** What an entry is once symbolic links are followed; a link to nothing is an error, since it was meant as something. */
 function kindOf(entryPath: string): EntryKind {
@@ -248,5 +257,5 @@ function kindOf(entryPath: string): EntryKind {
     }
     throw error;
   }
-  return stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : 'special file';
+  return stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : fileKind(stats);
 }

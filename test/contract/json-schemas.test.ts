@@ -69,7 +69,6 @@ describe('the JSON schemas', () => {
 
   it.each([
     ['no inputs', { outputs: [] }, 'inputs'],
-    ['an empty inputs list', { inputs: [] }, 'fewer than 1 items'],
     [
       'a datatype outside the protocol',
       { inputs: [{ name: 'x', shape: [1], datatype: 'FLOAT32', data: [1] }] },
@@ -79,6 +78,10 @@ describe('the JSON schemas', () => {
     ['a negative dimension', { inputs: [{ name: 'x', shape: [-1], datatype: 'FP32', data: [] }] }, '>= 0'],
   ])('reject an infer request with %s before a function runs', (_, body, message) => {
     expect(errorsOf(apiGatewayDialect, SCHEMAS.InferRequest, body)).toContain(message);
+  });
+
+  it('let an empty inputs list through to the runtime, which serves it to a model without inputs', () => {
+    expect(errorsOf(apiGatewayDialect, SCHEMAS.InferRequest, { inputs: [] })).toBeUndefined();
   });
 
   it('reject a predict request without instances', () => {

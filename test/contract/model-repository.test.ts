@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { modelNameProblem, modelVersionProblem, scanModelRepository } from '../../contract/model-repository';
@@ -155,7 +156,24 @@ describe('scanModelRepository reports what cannot be a model', () => {
       '',
       /model folder \S+penguins has no version folders but holds model\.onnx directly: put the model at penguins\/1\/model\.onnx/,
     ],
-    ['a folder named model.onnx', { 'penguins/1/model.onnx/': '' }, '', /model\.onnx is a directory, not a file/],
+    [
+      'a folder named model.onnx',
+      { 'penguins/1/model.onnx/': '' },
+      '',
+      /model\.onnx is a directory, not a regular file/,
+    ],
+    [
+      'a broken model.json in a version that is not the highest',
+      { 'penguins/1/model.onnx': 'x', 'penguins/1/model.json': '{"labels": [', 'penguins/2/model.onnx': 'x' },
+      '',
+      /penguins\/1\/model\.json is not valid JSON \(.+\); fix or delete it$/,
+    ],
+    [
+      'a model.json that is not an object',
+      { 'penguins/1/model.onnx': 'x', 'penguins/1/model.json': '["adelie"]' },
+      '',
+      /penguins\/1\/model\.json must hold a JSON object, got an array$/,
+    ],
     [
       '_tmp as a model name',
       { '_tmp/1/model.onnx': 'x' },
@@ -177,6 +195,26 @@ describe('scanModelRepository reports what cannot be a model', () => {
   ])('fails on %s with a message that says what to do', (_case, entries, pointAt, message) => {
     const root = path.join(repository(entries), pointAt);
     expect(() => scanModelRepository(root)).toThrow(message);
+  });
+});
+
+describe('scanModelRepository never opens what is not a regular file', () => {
+  it.each(['model.onnx', 'model.json'])('fails on a FIFO named %s, naming it', (file) => {
+    const root = repository({ 'penguins/1/model.onnx': 'x' });
+    const fifo = path.join(root, 'penguins', '1', file);
+    rmSync(fifo, { force: true });
+    execFileSync('mkfifo', [fifo]);
+    expect(() => scanModelRepository(root)).toThrow(
+      `${fifo} is a FIFO (named pipe), not a regular file: replace it with the file itself or a link to it`,
+    );
+  });
+
+  it('fails on a link to a FIFO, naming the link', () => {
+    const root = repository({ 'penguins/1/model.onnx': { link: '../../pipe' } });
+    execFileSync('mkfifo', [path.join(root, 'pipe')]);
+    expect(() => scanModelRepository(root)).toThrow(
+      `${path.join(root, 'penguins', '1', 'model.onnx')} is a FIFO (named pipe), not a regular file`,
+    );
   });
 });
 
