@@ -1,5 +1,5 @@
 import { PreTrafficHookEnvironment } from '../../../contract/environment';
-import { createPreTrafficHook } from '../../../lambda/rollout/pre-traffic-hook';
+import { createPreTrafficHook, REPORT_MARGIN_MS } from '../../../lambda/rollout/pre-traffic-hook';
 import { CRASH_MESSAGE, demoGoldenSet, FUNCTIONS, type HookPeers, startHookPeers } from './support/hook-peers';
 
 // Every peer is real or speaks the real protocol on loopback: s3rver holds the golden sets, a Lambda Invoke endpoint
@@ -95,6 +95,30 @@ describe('pre-traffic hook', () => {
     expect(outcome.status).toBe('Failed');
     expect(outcome.message).toMatch(
       /^golden set of penguins version 1: case "held-out row 0": the answer is status 503, expected 200/,
+    );
+  });
+
+  it('fails within its time budget, leaving time to report, when the new version does not answer', async () => {
+    const golden = await peers.putGoldenSet('penguins', '1', demoGoldenSet('penguins'));
+    const hook = createPreTrafficHook(peers.clients, peers.environment(FUNCTIONS.slow, 'penguins', '1', golden));
+    const reportedBefore = peers.codeDeploy.reported.length;
+    // Lambda says 300 ms are left beyond the reporting margin: far less than the slow version takes to answer.
+    const outcome = await hook(event, { getRemainingTimeInMillis: () => REPORT_MARGIN_MS + 300 });
+    expect(outcome.status).toBe('Failed');
+    expect(outcome.message).toMatch(
+      new RegExp(
+        `case "held-out row 0": the request failed: invoking ${FUNCTIONS.slow} failed: no answer within \\d+ ms$`,
+      ),
+    );
+    expect(peers.codeDeploy.reported.slice(reportedBefore).map((report) => report.status)).toEqual(['Failed']);
+  });
+
+  it('fails without invoking when no time is left before its own timeout', async () => {
+    const golden = await peers.putGoldenSet('penguins', '1', demoGoldenSet('penguins'));
+    const hook = createPreTrafficHook(peers.clients, peers.environment(FUNCTIONS.demo, 'penguins', '1', golden));
+    const outcome = await hook(event, { getRemainingTimeInMillis: () => REPORT_MARGIN_MS });
+    expect(outcome.message).toBe(
+      `golden set of penguins version 1: case "held-out row 0": the request failed: no time left to invoke ${FUNCTIONS.demo} before the hook's own timeout`,
     );
   });
 

@@ -37,9 +37,13 @@ export const FUNCTIONS = {
   unloadable: functionArn('model-endpoint-unloadable', 5),
   /** A version whose runtime crashes: Lambda answers with a function error. */
   crashing: functionArn('model-endpoint-crashing', 6),
+  /** A version that takes longer to answer than any hook under test waits. */
+  slow: functionArn('model-endpoint-slow', 8),
   /** A version that does not exist. */
   missing: functionArn('model-endpoint-missing', 7),
 } as const;
+
+export const SLOW_ANSWER_MS = 3_000;
 
 export const CRASH_MESSAGE = 'Runtime exited with error: signal: killed';
 
@@ -89,6 +93,7 @@ export async function startHookPeers(): Promise<HookPeers> {
     [FUNCTIONS.demo]: handlerOver(DEMO_MODELS),
     [FUNCTIONS.perturbed]: handlerOver(perturbedPenguinsRepository()),
     [FUNCTIONS.unloadable]: handlerOver(unloadableRepository()),
+    [FUNCTIONS.slow]: () => new Promise((resolve) => setTimeout(resolve, SLOW_ANSWER_MS).unref()),
     [FUNCTIONS.crashing]: async () => {
       throw new Error(CRASH_MESSAGE);
     },
