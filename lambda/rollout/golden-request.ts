@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { GoldenCase } from '../../contract/golden-set';
+import type { GoldenRequest } from '../../contract/golden-set';
 
 /** The model version a golden set belongs to; its cases go to this version's infer route, never to a default. */
 export interface GoldenTarget {
@@ -17,8 +17,8 @@ export function inferPath(target: GoldenTarget): string {
 }
 
 /** A case's request body, exactly as a client would send it. */
-export function goldenRequestBody(goldenCase: GoldenCase): string {
-  return JSON.stringify(goldenCase.request);
+export function goldenRequestBody(request: GoldenRequest): string {
+  return JSON.stringify(request);
 }
 
 /**

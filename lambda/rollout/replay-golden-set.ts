@@ -33,7 +33,7 @@ export async function replayGoldenSet(
   for (const [index, goldenCase] of golden.cases.entries()) {
     let difference: string | undefined;
     try {
-      difference = answerMismatch(golden, index, await send(path, goldenRequestBody(goldenCase)));
+      difference = answerMismatch(golden, index, await send(path, goldenRequestBody(goldenCase.request)));
     } catch (error) {
       difference = `the request failed: ${(error as Error).message}`;
     }

@@ -43,10 +43,7 @@ export async function openGoldenRecorder(name: string, version: string, modelPat
     async record(requests) {
       const cases: GoldenCase[] = [];
       for (const { name: caseName, request } of requests) {
-        const result = await handler(
-          goldenRequestEvent(path, goldenRequestBody({ name: caseName, request, expected: [] })),
-          localLambdaContext(),
-        );
+        const result = await handler(goldenRequestEvent(path, goldenRequestBody(request)), localLambdaContext());
         const body = JSON.parse(result.body) as { outputs?: WireTensor[]; error?: string };
         if (result.statusCode !== 200 || body.outputs === undefined) {
           throw new Error(
