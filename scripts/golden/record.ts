@@ -92,6 +92,12 @@ export async function recordGolden(argv: readonly string[]): Promise<string[]> {
       `${Buffer.byteLength(text)} bytes, sha256 ${sha256Hex(Buffer.from(text))}`,
     `tolerance for float outputs: |actual - expected| <= ${tolerance.absolute} + ${tolerance.relative} * |expected|; other outputs must match exactly`,
     ...recorded.map((c) => `  ${c.name}: ${c.expected.map(summary).join(', ')}`),
+    ...(recorded.length > 1 && new Set(recorded.map((c) => JSON.stringify(c.expected))).size === 1
+      ? [
+          `warning: every case got the same answer, so this golden set would miss most changes to the model; ` +
+            'give inputs like the ones it serves with --inputs <file>',
+        ]
+      : []),
     ...(values.inputs === undefined
       ? [
           "note: these inputs were generated from the model's metadata, so this golden set pins what the model answers " +

@@ -82,8 +82,18 @@ describe('npm run golden', () => {
       ['generated input 2 (seed 1)', [1, 784]],
       ['generated input 3 (seed 1)', [1, 784]],
     ]);
+    // mnist answers differently to different noise; a model that answers all of it alike gets a warning (below).
+    expect(first.join('\n')).not.toContain('every case got the same answer');
     expect(first.join('\n')).toContain(
       "generated from the model's metadata, so this golden set pins what the model answers now, not that the answers are right",
+    );
+  });
+
+  it('warns when every generated case got the same answer (penguins measurements are not numbers in [0, 1))', async () => {
+    const version = path.join(demoRepository(), 'penguins', '1');
+    const lines = await recordGolden([version, '--force']);
+    expect(lines).toContain(
+      'warning: every case got the same answer, so this golden set would miss most changes to the model; give inputs like the ones it serves with --inputs <file>',
     );
   });
 
