@@ -102,8 +102,8 @@ describe('pre-traffic hook', () => {
     const golden = await peers.putGoldenSet('penguins', '1', demoGoldenSet('penguins'));
     const hook = createPreTrafficHook(peers.clients, peers.environment(FUNCTIONS.slow, 'penguins', '1', golden));
     const reportedBefore = peers.codeDeploy.reported.length;
-    // Lambda says 300 ms are left beyond the reporting margin: far less than the slow version takes to answer.
-    const outcome = await hook(event, { getRemainingTimeInMillis: () => REPORT_MARGIN_MS + 300 });
+    // Lambda says 1 s is left beyond the reporting margin: far less than the slow version takes to answer.
+    const outcome = await hook(event, { getRemainingTimeInMillis: () => REPORT_MARGIN_MS + 1_000 });
     expect(outcome.status).toBe('Failed');
     expect(outcome.message).toMatch(
       new RegExp(

@@ -43,7 +43,7 @@ export const FUNCTIONS = {
   missing: functionArn('model-endpoint-missing', 7),
 } as const;
 
-export const SLOW_ANSWER_MS = 3_000;
+export const SLOW_ANSWER_MS = 5_000;
 
 export const CRASH_MESSAGE = 'Runtime exited with error: signal: killed';
 
