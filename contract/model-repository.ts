@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GOLDEN_SET_FILE } from './golden-set';
 import { fileKind, readRegularFileSync } from './regular-file';
 
 /**
  * The model repository layout shared by `cdk deploy` and the local server (Triton/KServe compatible):
- * `<root>/<name>/<version>/model.onnx` with an optional `model.json` manifest beside it.
+ * `<root>/<name>/<version>/model.onnx` with an optional `model.json` manifest and an optional `golden.json` golden set
+ * (contract/golden-set.ts) beside it.
  */
 export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'model.json';
@@ -89,6 +91,8 @@ export interface ModelVersionFiles {
   readonly modelPath: string;
   /** Absolute path of `model.json`, when there is one. */
   readonly manifestPath?: string;
+  /** Absolute path of `golden.json`, the version's golden set, when there is one. */
+  readonly goldenSetPath?: string;
 }
 
 export interface RepositoryModel {
@@ -195,24 +199,30 @@ function scanVersion(versionDir: string, version: string, warnings: string[]): M
     throw new Error(`${versionDir} has no ${MODEL_FILE}: ${fix}`);
   }
   const manifestPath = path.join(versionDir, MANIFEST_FILE);
+  const goldenSetPath = path.join(versionDir, GOLDEN_SET_FILE);
+  const known = [MODEL_FILE, MANIFEST_FILE, GOLDEN_SET_FILE];
   for (const entry of entries) {
     const entryPath = path.join(versionDir, entry);
     const kind = kindOf(entryPath);
-    if ((entry === MODEL_FILE || entry === MANIFEST_FILE) && kind !== 'file') {
+    if (known.includes(entry) && kind !== 'file') {
       // Never opened: reading a FIFO blocks until something writes to it.
       throw new Error(
         `${entryPath} is ${kind === 'directory' ? 'a directory' : kind}, not a regular file: replace it with the file itself or a link to it`,
       );
     }
-    if (entry !== MODEL_FILE && entry !== MANIFEST_FILE) {
+    if (!known.includes(entry)) {
       warnings.push(
-        `${entryPath} is ignored: only ${MODEL_FILE} and ${MANIFEST_FILE} of a version folder are served; move or delete it`,
+        `${entryPath} is ignored: only ${MODEL_FILE}, ${MANIFEST_FILE} and ${GOLDEN_SET_FILE} of a version folder are used; move or delete it`,
       );
     }
   }
-  if (!entries.includes(MANIFEST_FILE)) return { version, modelPath };
-  readModelManifest(manifestPath);
-  return { version, modelPath, manifestPath };
+  if (entries.includes(MANIFEST_FILE)) readModelManifest(manifestPath);
+  return {
+    version,
+    modelPath,
+    ...(entries.includes(MANIFEST_FILE) ? { manifestPath } : {}),
+    ...(entries.includes(GOLDEN_SET_FILE) ? { goldenSetPath } : {}),
+  };
 }
 
 /**

@@ -91,6 +91,20 @@ describe('scanModelRepository reports what cannot be a model', () => {
     expect(summary(root)).toEqual({ models: ['penguins/1 -> penguins/1/model.onnx'], warnings: [] });
   });
 
+  it("lists a version's golden set without a warning", () => {
+    const root = repository({
+      'penguins/1/model.onnx': 'x',
+      'penguins/1/golden.json': '{}',
+      'penguins/2/model.onnx': 'x',
+    });
+    const { models, warnings } = scanModelRepository(root);
+    expect(warnings).toEqual([]);
+    expect(models[0].versions.map((version) => version.goldenSetPath)).toEqual([
+      path.join(root, 'penguins', '1', 'golden.json'),
+      undefined,
+    ]);
+  });
+
   it.each<[string, Record<string, Entry>, string]>([
     [
       'a stray file at the root',
@@ -110,7 +124,7 @@ describe('scanModelRepository reports what cannot be a model', () => {
     [
       'a stray file in a version folder',
       { 'penguins/1/model.onnx': 'x', 'penguins/1/labels.txt': '' },
-      `${path.join('penguins', '1', 'labels.txt')} is ignored: only model.onnx and model.json of a version folder are served; move or delete it`,
+      `${path.join('penguins', '1', 'labels.txt')} is ignored: only model.onnx, model.json and golden.json of a version folder are used; move or delete it`,
     ],
   ])('warns about %s and still lists the models', (_case, entries, warning) => {
     expect(summary(repository(entries))).toEqual({
