@@ -65,12 +65,7 @@ export function clientErrorAnswer(
           'the connection ended before the whole request body arrived; send as many bytes as Content-Length says',
       };
     case 'HPE_INVALID_CONTENT_LENGTH':
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return {
-        statusCode: 400,
-        message:
-          'the Content-Length header is not one decimal number, or comes with Transfer-Encoding; send one or the other',
-      };
+      return { statusCode: 400, message: 'the Content-Length header is not one decimal number of bytes' };
     default:
       // Node's reason names the part of the request it could not parse ("Invalid method encountered"), not its bytes.
       return {
