@@ -77,7 +77,9 @@ async function answer(
   response: ServerResponse,
 ): Promise<void> {
   const send = (statusCode: number, contentType: string, body: Uint8Array | string, extra = {}) => {
-    response.writeHead(statusCode, { 'content-type': contentType, ...extra });
+    // An explicit length: no chunked encoding for an answer known in full.
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    response.writeHead(statusCode, { 'content-type': contentType, 'content-length': String(length), ...extra });
     response.end(body);
   };
   const sendError = (statusCode: number, message: string, extra = {}) =>
