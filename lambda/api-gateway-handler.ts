@@ -3,6 +3,7 @@ import { LAMBDA_SYNC_RESPONSE_BYTES } from '../contract/limits';
 import type { ModelRegistry } from './model/model-registry';
 import { logger, metrics, tracedInvocation } from './observability';
 import { InferenceError, MethodNotAllowedError, RetryLaterError } from './protocol/errors';
+import { matchRoute } from './protocol/routes';
 import { isOverLambdaResponseLimit, lambdaResponseBytes } from './response-size';
 import { type ApiResponse, serveRequest } from './serve-request';
 
@@ -24,7 +25,8 @@ export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHand
           const body =
             event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
           const headers = lowercaseHeaders(event.headers);
-          const response = await serveRequest(registry, { method: event.httpMethod, path: event.path, headers, body });
+          const method = servedMethod(event.httpMethod, event.path);
+          const response = await serveRequest(registry, { method, path: event.path, headers, body });
           return fitInLambdaResponse(toResult(response), event);
         } catch (error) {
           return errorResult(error, event, context);
@@ -33,6 +35,20 @@ export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHand
       (result) => result.statusCode >= 500,
     );
   };
+}
+
+/**
+ * HEAD is GET without the body (RFC 9110 §9.3.2), so it is served as GET wherever GET is, and the HTTP server in
+ * front (Node's locally, API Gateway on AWS) sends the headers only. Elsewhere it stays HEAD, for the router's 405.
+ */
+function servedMethod(method: string, path: string): string {
+  if (method.toUpperCase() !== 'HEAD') return method;
+  try {
+    matchRoute('GET', path);
+    return 'GET';
+  } catch {
+    return method;
+  }
 }
 
 function lowercaseHeaders(headers: APIGatewayProxyEvent['headers'] | null): Record<string, string> {

@@ -9,7 +9,7 @@ import {
   joinBinaryBody,
   splitBinaryBody,
 } from './protocol/binary-tensor-data';
-import { BadRequestError, InferenceError, MethodNotAllowedError } from './protocol/errors';
+import { BadRequestError, InferenceError } from './protocol/errors';
 import { decodeInferRequest, type InferRequest } from './protocol/infer-request';
 import { encodeInferResponse } from './protocol/infer-response';
 import { modelMetadata, serverMetadata } from './protocol/metadata';
@@ -47,7 +47,7 @@ export const SERVER_VERSION = '0.1.0';
  * for client mistakes; the adapter turns them (and anything else) into HTTP responses.
  */
 export async function serveRequest(registry: ModelRegistry, request: ApiRequest): Promise<ApiResponse> {
-  const route = matchMethod(request.method, request.path);
+  const route = matchRoute(request.method, request.path);
   if (!('model' in route)) return serveRoute(registry, route, request);
   try {
     const response = await serveRoute(registry, route, request);
@@ -55,20 +55,6 @@ export async function serveRequest(registry: ModelRegistry, request: ApiRequest)
     return response;
   } catch (error) {
     if (!(error instanceof InferenceError) || error.statusCode >= 500) countModelError(registry, route);
-    throw error;
-  }
-}
-
-/**
- * HEAD is GET without the body (RFC 9110 §9.3.2), so it is served as GET wherever GET is; the HTTP server in front
- * (Node's locally, API Gateway on AWS) sends the headers only. Elsewhere it gets the 405 that names HEAD.
- */
-function matchMethod(method: string, path: string): Route {
-  if (method.toUpperCase() !== 'HEAD') return matchRoute(method, path);
-  try {
-    return matchRoute('GET', path);
-  } catch (error) {
-    if (error instanceof MethodNotAllowedError) return matchRoute(method, path);
     throw error;
   }
 }
