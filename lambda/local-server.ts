@@ -104,7 +104,8 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
   try {
     const target = parseRequestTarget(request.url ?? '/');
     // Until the models are loaded, readiness answers at once instead of waiting for the load as other requests do.
-    if (!twin.loaded() && request.method === 'GET' && target.path === '/v2/health/ready') {
+    const probe = request.method === 'GET' || request.method === 'HEAD';
+    if (!twin.loaded() && probe && target.path === '/v2/health/ready') {
       return answerJson(503, { ready: false });
     }
     const binary = isBinaryBody(request.headers['content-type']);
@@ -117,7 +118,7 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
   } catch (error) {
     if (error instanceof BadRequestTargetError) return answerJson(400, { error: error.message });
     if (error instanceof BodyTooLargeError) {
-      // The rest of the body is not read: the answer goes out at once and the connection closes after it.
+      // The answer goes out at once; the rest of the body is not read, beyond a short bounded linger.
       statusCode = 413;
       request.resume();
       return answerAndClose(request.socket, 413, error.message);

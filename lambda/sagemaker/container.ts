@@ -112,7 +112,7 @@ async function answer(
     if (error instanceof InferenceError) return sendError(error.statusCode, error.message, errorHeaders(error));
     if (error instanceof BadRequestTargetError) return sendError(400, error.message);
     if (error instanceof BodyTooLargeError) {
-      // The rest of the body is not read: the answer goes out at once and the connection closes after it.
+      // The answer goes out at once; the rest of the body is not read, beyond a short bounded linger.
       request.resume();
       return answerAndClose(request.socket, 413, error.message);
     }
