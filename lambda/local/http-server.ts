@@ -44,7 +44,7 @@ export function createHttpServer(listener: Listener): Server {
 }
 
 /** The answer to an error of Node's HTTP parser, or undefined when the client is gone (a reset connection). */
-export function clientErrorAnswer(
+function clientErrorAnswer(
   error: NodeJS.ErrnoException & { readonly reason?: string },
 ): { readonly statusCode: number; readonly message: string } | undefined {
   switch (error.code) {
