@@ -1,14 +1,17 @@
 import './local/local-defaults';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type ApiGatewayHandler, createApiGatewayHandler } from './api-gateway-handler';
+import { answerAndClose } from './local/answer-and-close';
 import { isBinaryBody, localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
+import { createHttpServer } from './local/http-server';
 import { listen } from './local/listen';
 import { loadModels } from './local/load-models';
 import { HelpRequested, type LocalServerOptions, parseOptions, USAGE } from './local/options';
-import { BodyTooLargeError, checkEventBodySize, readBody } from './local/read-body';
+import { BodyTooLargeError, ClientClosedError, checkEventBodySize, eventBodyLimit, readBody } from './local/read-body';
 import { flushRequestLog, logRequest } from './local/request-log';
-import { responseTooLargeError } from './local/response-size';
+import { BadRequestTargetError, parseRequestTarget } from './local/request-target';
 import { selectServedVersions, unservedVersionMessage } from './local/served-versions';
+import { watchModelFiles } from './local/watch-model-files';
 import { loadAdaptiveModel } from './model/adaptive-model';
 import { ModelRegistry } from './model/model-registry';
 import { localModels, type ModelSource } from './model/model-source';
@@ -30,7 +33,7 @@ export async function startLocalServer(
   if (sources.length === 0) {
     throw new Error(`no models in ${options.modelsDir}: add one as <name>/<version>/model.onnx`);
   }
-  return serveModels(sources, options, print);
+  return serveModels(sources, options, print, warn);
 }
 
 interface ServeOptions {
@@ -42,11 +45,15 @@ interface ServeOptions {
   readonly logRequests?: boolean;
 }
 
-/** Serves these model versions (all, or the highest of each model): listens first, then loads them. */
+/**
+ * Serves these model versions (all, or the highest of each model): listens first, then loads them. `warn` gets what
+ * happens later that the user should know: a client gone mid-request, a served model file changed on disk.
+ */
 export async function serveModels(
   sources: readonly ModelSource[],
   options: ServeOptions,
   print: (line: string) => void,
+  warn: (line: string) => void = console.warn,
 ): Promise<{ server: Server; registry: ModelRegistry }> {
   const versions = selectServedVersions(sources, options.allVersions ?? false);
   // Adaptive placement: a server answers concurrent requests, so a long inference must not stall the event loop.
@@ -55,8 +62,9 @@ export async function serveModels(
   });
   const handler = createApiGatewayHandler(registry);
   let loaded = false;
-  const server = createServer((request, response) => {
-    void serveHttp({ handler, loaded: () => loaded, logRequests: options.logRequests ?? true }, request, response);
+  const twin: Twin = { handler, loaded: () => loaded, logRequests: options.logRequests ?? true, warn };
+  const server = createHttpServer((request, response) => {
+    void serveHttp(twin, request, response);
   });
   // Listening before the models load reports a port in use at once; until they are loaded, readiness is 503 and
   // other requests wait for the load, as they wait for a Lambda function's init.
@@ -70,53 +78,66 @@ export async function serveModels(
     throw error;
   }
   loaded = true;
+  const stopWatching = watchModelFiles(versions.served, warn);
+  server.once('close', stopWatching);
   return { server, registry };
 }
 
 interface Twin {
   readonly handler: ApiGatewayHandler;
   readonly logRequests: boolean;
+  readonly warn: (line: string) => void;
   loaded(): boolean;
-}
-
-function isReadinessPath(url: string | undefined): boolean {
-  return new URL(url ?? '/', 'http://localhost').pathname === '/v2/health/ready';
 }
 
 async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const started = performance.now();
-  let statusCode = 500;
-  const answer = (status: number, body: object) => {
+  let statusCode: number | undefined = 500;
+  const answer = (status: number, body: string | Buffer, headers: Record<string, string> = {}) => {
     statusCode = status;
-    response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(body));
+    // An explicit length: no chunked encoding for an answer known in full, and HEAD gets GET's length.
+    response.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+    response.end(body);
   };
+  const answerJson = (status: number, body: object) =>
+    answer(status, JSON.stringify(body), { 'content-type': 'application/json' });
   try {
+    const target = parseRequestTarget(request.url ?? '/');
     // Until the models are loaded, readiness answers at once instead of waiting for the load as other requests do.
-    if (!twin.loaded() && request.method === 'GET' && isReadinessPath(request.url))
-      return answer(503, { ready: false });
-    let body: Buffer;
-    try {
-      body = await readBody(request);
-      checkEventBodySize(body, isBinaryBody(request.headers['content-type']));
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      return answer(413, { error: error.message });
+    const probe = request.method === 'GET' || request.method === 'HEAD';
+    if (!twin.loaded() && probe && target.path === '/v2/health/ready') {
+      return answerJson(503, { ready: false });
     }
-    const result = await twin.handler(toApiGatewayEvent(request, body), localLambdaContext());
-    const tooLarge = responseTooLargeError(result);
-    if (tooLarge !== undefined) return answer(502, { error: tooLarge });
-    statusCode = result.statusCode;
+    const binary = isBinaryBody(request.headers['content-type']);
+    const body = await readBody(request, response, eventBodyLimit(binary));
+    checkEventBodySize(body, binary);
+    const result = await twin.handler(toApiGatewayEvent(request, target, body), localLambdaContext());
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
-    response.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
-    response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+    const headers = (result.headers ?? {}) as Record<string, string>;
+    answer(result.statusCode, result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body, headers);
   } catch (error) {
+    if (error instanceof BadRequestTargetError) return answerJson(400, { error: error.message });
+    if (error instanceof BodyTooLargeError) {
+      // The answer goes out at once; the rest of the body is not read, beyond a short bounded linger.
+      statusCode = 413;
+      request.resume();
+      return answerAndClose(request.socket, 413, error.message);
+    }
+    if (error instanceof ClientClosedError) {
+      // The client's choice, not the server's failure: one line, and no status, since nothing was answered.
+      statusCode = undefined;
+      return twin.warn(`local server: ${request.method} ${request.url}: ${error.message}`);
+    }
     console.error(`local server: ${request.method} ${request.url} failed: ${(error as Error).stack}`);
     statusCode = 500;
-    if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ error: 'internal error in the local server; see its log' }));
+    if (!response.headersSent) {
+      return answerJson(500, { error: 'internal error in the local server; see its log' });
+    }
+    response.end();
   } finally {
-    if (twin.logRequests) logRequest(request.method, request.url, statusCode, performance.now() - started);
+    if (twin.logRequests && statusCode !== undefined) {
+      logRequest(request.method, request.url, statusCode, performance.now() - started);
+    }
   }
 }
 

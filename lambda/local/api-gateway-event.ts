@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { BINARY_MEDIA_TYPE } from '../../contract/limits';
+import type { RequestTarget } from './request-target';
 
 /**
  * API Gateway base64-encodes a body whose Content-Type is one of the API's binaryMediaTypes and passes any other
@@ -13,37 +14,42 @@ export function isBinaryBody(contentType: string | undefined): boolean {
 
 /**
  * Builds the REST API proxy event that API Gateway would send to the function for this HTTP request, so the local
- * server exercises exactly the code path that runs in Lambda.
+ * server exercises exactly the code path that runs in Lambda. The target is parsed first (`parseRequestTarget`).
  */
-export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage = 'local'): APIGatewayProxyEvent {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+export function toApiGatewayEvent(
+  request: IncomingMessage,
+  target: RequestTarget,
+  body: Buffer,
+  stage = 'local',
+): APIGatewayProxyEvent {
+  // Maps without a prototype: a header or query parameter may be named "__proto__", "toString" or "constructor".
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let index = 0; index < request.rawHeaders.length; index += 2) {
     const name = request.rawHeaders[index];
     const value = request.rawHeaders[index + 1];
     headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    append(multiValueHeaders, name, value);
   }
-  const query: Record<string, string> = {};
-  const multiValueQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
+  const query: Record<string, string> = Object.create(null);
+  const multiValueQuery: Record<string, string[]> = Object.create(null);
+  for (const [name, value] of target.query) {
     query[name] = value;
-    multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
+    append(multiValueQuery, name, value);
   }
-  const hasQuery = url.searchParams.size > 0;
+  const hasQuery = target.query.size > 0;
   const binary = isBinaryBody(request.headers['content-type']);
   const method = request.method ?? 'GET';
   const requestId = randomUUID();
   return {
     resource: '/{proxy+}',
-    path: url.pathname,
+    path: target.path,
     httpMethod: method,
     headers,
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
-    pathParameters: { proxy: url.pathname.slice(1) },
+    pathParameters: { proxy: target.path.slice(1) },
     stageVariables: null,
     body: body.byteLength === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: body.byteLength > 0 && binary,
@@ -70,7 +76,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage 
         userAgent: request.headers['user-agent'] ?? null,
         userArn: null,
       },
-      path: `/${stage}${url.pathname}`,
+      path: `/${stage}${target.path}`,
       stage,
       requestId,
       requestTimeEpoch: Date.now(),
@@ -78,6 +84,12 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage 
       resourcePath: '/{proxy+}',
     },
   };
+}
+
+function append(lists: Record<string, string[]>, name: string, value: string): void {
+  const list = lists[name];
+  if (list === undefined) lists[name] = [value];
+  else list.push(value);
 }
 
 /** The parts of the Lambda context the handler reads, for a local invocation. */

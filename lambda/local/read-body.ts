@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   eventBodyBytes,
   LAMBDA_SYNC_PAYLOAD_BYTES,
@@ -6,64 +6,98 @@ import {
   MAX_EVENT_BODY_BYTES,
 } from '../../contract/limits';
 
-/**
- * An oversized body is still read to its end (and dropped) so that the client gets the 413 instead of a reset
- * connection while it is still sending; past this many bytes the connection is cut instead.
- */
-const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
-
-/** A body that AWS would refuse: it does not fit in the Lambda event API Gateway would build from it. */
+/** A body over the limit: refused from its Content-Length, or as soon as a chunked body's running count passes it. */
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
+/** The client closed the connection (or reset it) before the whole body arrived: there is no one left to answer. */
+export class ClientClosedError extends Error {
+  override readonly name = 'ClientClosedError';
+}
+
 /**
- * Reads the whole request body; rejects with BodyTooLargeError once it is over what any Lambda event can hold,
- * keeping none of it. Whether a body that fits here also fits once encoded is `checkEventBodySize`'s question.
+ * How big a body may be, and the 413 message for a body over it: its size from the Content-Length, or undefined for
+ * a chunked body cut short once over the limit.
  */
-export function readBody(request: IncomingMessage, limit = MAX_EVENT_BODY_BYTES): Promise<Buffer> {
+export interface BodyLimit {
+  readonly bytes: number;
+  tooLarge(bytes: number | undefined): string;
+}
+
+/**
+ * Reads the whole request body. A body over the limit is refused before any of it is read when its Content-Length
+ * says so, and otherwise as soon as the running count passes the limit; the caller answers 413 and closes the
+ * connection (`answerAndClose`), so the rest is never read. A client that sent `Expect: 100-continue` is told to
+ * continue only once its Content-Length is known to fit, so an oversized body is never sent at all.
+ */
+export function readBody(request: IncomingMessage, response: ServerResponse, limit: BodyLimit): Promise<Buffer> {
+  const declared = request.headers['content-length'];
+  // Node's HTTP parser has already refused a Content-Length that is not a decimal number.
+  if (declared !== undefined && Number(declared) > limit.bytes) {
+    return Promise.reject(new BodyTooLargeError(limit.tooLarge(Number(declared))));
+  }
+  if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
   return new Promise((resolve, reject) => {
-    let chunks: Buffer[] = [];
+    const chunks: Buffer[] = [];
     let received = 0;
-    request.on('data', (chunk: Buffer) => {
+    const settle = (error?: Error) => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      if (error === undefined) resolve(Buffer.concat(chunks, received));
+      else reject(error);
+    };
+    const onData = (chunk: Buffer) => {
       received += chunk.byteLength;
-      if (received <= limit) {
-        chunks.push(chunk);
-      } else {
-        chunks = [];
-        if (received > MAX_DRAIN_BYTES) request.destroy();
-      }
-    });
-    request.on('end', () => {
-      if (received > limit) {
-        reject(
-          new BodyTooLargeError(
-            `the request body is ${received} bytes, over the ${limit} bytes a Lambda request can carry ` +
-              `(${LAMBDA_SYNC_PAYLOAD_BYTES} for the whole event); send a smaller batch`,
-          ),
-        );
-      } else {
-        resolve(Buffer.concat(chunks, received));
-      }
-    });
-    request.on('error', reject);
+      if (received <= limit.bytes) chunks.push(chunk);
+      else settle(new BodyTooLargeError(limit.tooLarge(undefined)));
+    };
+    const onEnd = () => settle();
+    // Node reports a connection closed or reset mid-body as an "aborted" error on the request.
+    const onError = () =>
+      settle(
+        new ClientClosedError(
+          `the client closed the connection after ${received} of ${declared ?? 'an unknown number of'} body bytes`,
+        ),
+      );
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
   });
 }
 
 /**
- * Refuses a body that API Gateway would turn into an event over Lambda's limit: a binary body grows by a third when
- * it is base64-encoded, a JSON body by its escaped quotes.
+ * The local server's limit: what fits in the Lambda event API Gateway would build. A binary body is base64-encoded
+ * there, so its limit is exact before reading; a JSON body's escaping is counted after (`checkEventBodySize`).
+ */
+export function eventBodyLimit(binary: boolean): BodyLimit {
+  if (binary) {
+    return {
+      bytes: MAX_BINARY_BODY_BYTES,
+      tooLarge: (bytes) =>
+        (bytes === undefined
+          ? `the binary request body is over ${MAX_BINARY_BODY_BYTES} bytes, which API Gateway base64-encodes to over `
+          : `the binary request body is ${bytes} bytes, which API Gateway base64-encodes to `) +
+        `${Math.ceil((bytes ?? MAX_BINARY_BODY_BYTES) / 3) * 4}; a Lambda request holds ${LAMBDA_SYNC_PAYLOAD_BYTES} ` +
+        `bytes, so binary bodies can be at most ${MAX_BINARY_BODY_BYTES} bytes: send a smaller batch`,
+    };
+  }
+  return {
+    bytes: MAX_EVENT_BODY_BYTES,
+    tooLarge: (bytes) =>
+      `the request body is ${bytes === undefined ? '' : `${bytes} bytes, `}over the ${MAX_EVENT_BODY_BYTES} bytes a ` +
+      `Lambda request can carry (${LAMBDA_SYNC_PAYLOAD_BYTES} for the whole event); send a smaller batch`,
+  };
+}
+
+/**
+ * Refuses a body that API Gateway would turn into an event over Lambda's limit: a JSON body grows by its escaped
+ * quotes, backslashes and control characters.
  */
 export function checkEventBodySize(body: Buffer, binary: boolean): void {
   const inEvent = eventBodyBytes(body, binary);
   if (inEvent <= MAX_EVENT_BODY_BYTES) return;
-  if (binary) {
-    throw new BodyTooLargeError(
-      `the binary request body is ${body.byteLength} bytes, which API Gateway base64-encodes to ${inEvent}; a Lambda ` +
-        `request holds ${LAMBDA_SYNC_PAYLOAD_BYTES} bytes, so binary bodies can be at most ${MAX_BINARY_BODY_BYTES} ` +
-        'bytes: send a smaller batch',
-    );
-  }
   throw new BodyTooLargeError(
     `the request body is ${body.byteLength} bytes, ${inEvent} once its quotes are escaped inside the Lambda event; ` +
       `a Lambda request holds ${LAMBDA_SYNC_PAYLOAD_BYTES} bytes, so a JSON body can take at most ` +

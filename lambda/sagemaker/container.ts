@@ -1,7 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errorHeaders } from '../api-gateway-handler';
+import { answerAndClose } from '../local/answer-and-close';
+import { createHttpServer } from '../local/http-server';
 import { listen } from '../local/listen';
-import { BodyTooLargeError, readBody } from '../local/read-body';
+import { type BodyLimit, BodyTooLargeError, ClientClosedError, readBody } from '../local/read-body';
+import { BadRequestTargetError, parseRequestTarget } from '../local/request-target';
 import { modelBackendsFromEnvironment } from '../model/backends-from-environment';
 import type { ModelBackend, PlaceModel } from '../model/model-backend';
 import { ModelRegistry } from '../model/model-registry';
@@ -15,6 +18,13 @@ export const SAGEMAKER_DEFAULT_PORT = 8080;
 
 /** SageMaker real-time endpoints take request bodies up to 25 MB (serverless ones 4 MB); larger ones are refused. */
 const MAX_INVOCATION_BYTES = 25 * 1024 * 1024;
+
+const INVOCATION_LIMIT: BodyLimit = {
+  bytes: MAX_INVOCATION_BYTES,
+  tooLarge: (bytes) =>
+    `the request body is ${bytes === undefined ? '' : `${bytes} bytes, `}over the ${MAX_INVOCATION_BYTES} bytes ` +
+    'SageMaker accepts; send a smaller batch',
+};
 
 export interface SageMakerContainer {
   readonly server: Server;
@@ -42,7 +52,7 @@ export async function startSageMakerContainer(
     );
   }
   const registry = new ModelRegistry(backends);
-  const server = createServer((request, response) => {
+  const server = createHttpServer((request, response) => {
     void answer(registry, model, request, response);
   });
   await listen(server, bindPort(env.SAGEMAKER_BIND_TO_PORT), host);
@@ -67,13 +77,16 @@ async function answer(
   response: ServerResponse,
 ): Promise<void> {
   const send = (statusCode: number, contentType: string, body: Uint8Array | string, extra = {}) => {
-    response.writeHead(statusCode, { 'content-type': contentType, ...extra });
+    // An explicit length: no chunked encoding for an answer known in full.
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    response.writeHead(statusCode, { 'content-type': contentType, 'content-length': String(length), ...extra });
     response.end(body);
   };
   const sendError = (statusCode: number, message: string, extra = {}) =>
     send(statusCode, 'application/json', JSON.stringify({ error: message }), extra);
-  const route = `${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}`;
+  let route = `${request.method} ${request.url}`;
   try {
+    route = `${request.method} ${parseRequestTarget(request.url ?? '/').path}`;
     switch (route) {
       case 'GET /ping': {
         if (registry.allLoaded) return send(200, 'application/json', JSON.stringify({ ready: true }));
@@ -83,7 +96,7 @@ async function answer(
         return send(503, 'application/json', JSON.stringify({ ready: false }));
       }
       case 'POST /invocations': {
-        const body = await readBody(request, MAX_INVOCATION_BYTES);
+        const body = await readBody(request, response, INVOCATION_LIMIT);
         const answered = invocationAnswer(
           await serveRequest(registry, invocationRequest(model, request.headers, body)),
         );
@@ -97,9 +110,15 @@ async function answer(
     }
   } catch (error) {
     if (error instanceof InferenceError) return sendError(error.statusCode, error.message, errorHeaders(error));
+    if (error instanceof BadRequestTargetError) return sendError(400, error.message);
     if (error instanceof BodyTooLargeError) {
-      return sendError(413, `the request body is over the ${MAX_INVOCATION_BYTES} bytes SageMaker accepts`);
+      // The answer goes out at once; the rest of the body is not read, beyond a short bounded linger.
+      request.resume();
+      return answerAndClose(request.socket, 413, error.message);
     }
+    // The client's choice, not the container's failure: no stack trace, nothing to answer.
+    if (error instanceof ClientClosedError)
+      return logger.warn('client closed the connection', { route, reason: error.message });
     // Internals (stack traces, file paths, ONNX Runtime messages) go to the log, never to the caller.
     logger.error('invocation failed', { route, error });
     if (!response.headersSent) sendError(500, 'internal error in the model container; see its CloudWatch logs');

@@ -160,6 +160,17 @@ describe('npm start', () => {
     expect(response.json.error).toMatch(/6291457 bytes, over the 6283264 bytes a Lambda request can carry/);
   });
 
+  it("answers the hardening issue's curl reproducers: prototype-key query and header, HEAD", async () => {
+    expect(await request(server.baseUrl, 'GET', '/v2/health/live?toString=1')).toEqual({
+      status: 200,
+      json: { live: true },
+    });
+    const withHeader = await fetch(`${server.baseUrl}/v2/health/live`, { headers: [['__proto__', 'x']] });
+    expect(withHeader.status).toBe(200);
+    const head = await fetch(`${server.baseUrl}/v2/health/live`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([200, '13', '']);
+  });
+
   it('prints each model as it loads, with its version, size and seconds', () => {
     expect(server.output()).toMatch(/loaded penguins version 1 \([\d.]+ kB\) in [\d.]+ s/);
   });

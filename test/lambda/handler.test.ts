@@ -4,6 +4,7 @@ import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
 import { logger } from '../../lambda/observability';
+import { batchTensor, DataType, encodeModel, ONNX_OPSET } from '../../scripts/train/onnx-graph';
 import { allDatatypesModel, ELEMENT_TYPES, failsAtRuntimeModel, writeRepository } from '../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS } from '../support/demo-models';
@@ -275,3 +276,65 @@ describe('errors', () => {
     expect(status).toBe(200);
   });
 });
+
+describe('hostile HTTP input, as API Gateway passes it', () => {
+  /** An event as the Lambda runtime hands it over: parsed from JSON, so "__proto__" is an own key like any other. */
+  const parsedEvent = (method: string, path: string, extra: string) => {
+    const event = apiGatewayEvent({ method, path });
+    return JSON.parse(JSON.stringify(event).replace(/^\{/, `{${extra}`).replace('"headers":{', `"headers":{${extra}`));
+  };
+
+  it.each(['"__proto__":"x",', '"toString":"x","constructor":"y","hasOwnProperty":"z",'])(
+    'answers a request with headers %s as any other',
+    async (headers) => {
+      const event = parsedEvent('GET', '/v2/models/penguins', headers);
+      event.queryStringParameters = JSON.parse(`{${headers.slice(0, -1)}}`);
+      const result = await demo(event, lambdaContext);
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ name: 'penguins' });
+    },
+  );
+
+  it('answers HEAD as GET wherever GET is, and allows HEAD there', async () => {
+    expect(await call(demo, 'HEAD', '/v2/models/penguins')).toMatchObject({ status: 200, json: { name: 'penguins' } });
+    const post = await call(demo, 'POST', '/v2/models/penguins');
+    expect([post.status, post.headers.allow]).toEqual([405, 'GET, HEAD']);
+    const head = await call(demo, 'HEAD', '/v2/models/penguins/infer');
+    expect([head.status, head.headers.allow, head.json.error]).toEqual([405, 'POST', expect.stringMatching(/^HEAD /)]);
+  });
+
+  it("returns 400 for an answer over Lambda's 6 MB response limit, saying how to get a smaller one", async () => {
+    // 400,000 FP32 values: a 1.6 MB request whose JSON answer (0.10000000149011612 each) is about 8 MB.
+    const count = 400_000;
+    const registry = new ModelRegistry(onnxBackendsOf(writeRepository({ 'identity/1': identityModel() })));
+    const warned = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      const response = await call(createApiGatewayHandler(registry), 'POST', '/v2/models/identity/infer', {
+        inputs: [{ name: 'x', shape: [count], datatype: 'FP32', data: new Array(count).fill(0.1) }],
+      });
+      expect(response.status).toBe(400);
+      expect(response.json.error).toMatch(
+        /^the answer is \d{7} bytes as a Lambda response, over the 6291556 bytes Lambda can return; send a smaller batch or ask for fewer outputs .* or ask \/infer for binary outputs \("parameters": \{"binary_data_output": true\} with Accept: application\/octet-stream\)/,
+      );
+      expect(warned).toHaveBeenCalledWith(
+        'answer over the lambda response limit',
+        expect.objectContaining({ bytes: expect.any(Number) }),
+      );
+    } finally {
+      warned.mockRestore();
+      await registry.release();
+    }
+  });
+});
+
+/** FP32 in, the same FP32 out: an answer in JSON numbers about five times the size of the request's. */
+function identityModel(): Uint8Array {
+  return encodeModel({
+    name: 'identity',
+    docString: 'test fixture: FP32 identity',
+    opsets: [ONNX_OPSET],
+    nodes: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+    inputs: [batchTensor('x', DataType.FLOAT)],
+    outputs: [batchTensor('y', DataType.FLOAT)],
+  });
+}

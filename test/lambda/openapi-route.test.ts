@@ -41,7 +41,7 @@ describe('GET /v2/openapi.json', () => {
       expect(await answer.json()).toEqual(openApiDocument());
       const post = await fetch(url, { method: 'POST', body: '{}' });
       expect(post.status).toBe(405);
-      expect(post.headers.get('allow')).toBe('GET');
+      expect(post.headers.get('allow')).toBe('GET, HEAD');
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await registry.release();

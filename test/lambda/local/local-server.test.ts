@@ -244,11 +244,11 @@ describe('answer size, as Lambda limits it', () => {
     });
   };
 
-  it('answers 502, as API Gateway does, when the answer is over what Lambda can return, and says what to do', async () => {
+  it('returns 400 when the answer is over what Lambda can return, saying how to get a smaller one', async () => {
     const { status, json } = await identity(400_000);
-    expect(status).toBe(502);
+    expect(status).toBe(400);
     expect(json.error).toMatch(
-      /^the answer is \d+ bytes as a Lambda response, over the 6291556 bytes .*send a smaller batch/,
+      /^the answer is \d+ bytes as a Lambda response, over the 6291556 bytes Lambda can return; send a smaller batch or ask for fewer outputs .*"binary_data_output": true/,
     );
   });
 
