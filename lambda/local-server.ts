@@ -1,5 +1,6 @@
 import './local/local-defaults';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ApiGatewayHandler, createApiGatewayHandler } from './api-gateway-handler';
 import { isBinaryBody, localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
 import { listen } from './local/listen';
@@ -13,6 +14,8 @@ import { loadAdaptiveModel } from './model/adaptive-model';
 import { ModelRegistry } from './model/model-registry';
 import { localModels, type ModelSource } from './model/model-source';
 import { onnxBackends } from './model/onnx-backend';
+import { LocalShadow, liveSources } from './shadow/local-shadow';
+import type { ShadowOption } from './shadow/shadow-option';
 
 /**
  * The local twin: serves the models of a repository folder with the same handler that runs in Lambda, by turning
@@ -23,7 +26,7 @@ export async function startLocalServer(
   options: ServeOptions & { readonly modelsDir: string },
   print: (line: string) => void = console.log,
   warn: (line: string) => void = console.warn,
-): Promise<{ server: Server; registry: ModelRegistry }> {
+): Promise<{ server: Server; registry: ModelRegistry; shadow?: LocalShadow }> {
   const { sources, warnings } = localModels(options.modelsDir);
   // Before the models load: what the repository holds that cannot be served is news the user needs first.
   for (const warning of warnings) warn(`warning: ${warning}`);
@@ -40,6 +43,8 @@ interface ServeOptions {
   readonly allVersions?: boolean;
   /** Print one line per request to stdout. @default true */
   readonly logRequests?: boolean;
+  /** Candidate versions that get a copy of live inferences once they are answered. @default - none */
+  readonly shadow?: readonly ShadowOption[];
 }
 
 /** Serves these model versions (all, or the highest of each model): listens first, then loads them. */
@@ -47,22 +52,27 @@ export async function serveModels(
   sources: readonly ModelSource[],
   options: ServeOptions,
   print: (line: string) => void,
-): Promise<{ server: Server; registry: ModelRegistry }> {
-  const versions = selectServedVersions(sources, options.allVersions ?? false);
+): Promise<{ server: Server; registry: ModelRegistry; shadow?: LocalShadow }> {
+  // A shadow candidate is never served live, as in a deploy: the highest of the other versions is.
+  const versions = selectServedVersions(liveSources(sources, options.shadow ?? []), options.allVersions ?? false);
   // Adaptive placement: a server answers concurrent requests, so a long inference must not stall the event loop.
   const registry = new ModelRegistry(onnxBackends(versions.served, loadAdaptiveModel), {
     unservedVersionMessage: unservedVersionMessage(versions),
   });
   const handler = createApiGatewayHandler(registry);
   let loaded = false;
+  let shadow: LocalShadow | undefined;
+  const afterAnswer: Twin['afterAnswer'] = (event, result) => void shadow?.afterAnswer(event, result);
   const server = createServer((request, response) => {
-    void serveHttp({ handler, loaded: () => loaded, logRequests: options.logRequests ?? true }, request, response);
+    const twin = { handler, loaded: () => loaded, logRequests: options.logRequests ?? true, afterAnswer };
+    void serveHttp(twin, request, response);
   });
   // Listening before the models load reports a port in use at once; until they are loaded, readiness is 503 and
   // other requests wait for the load, as they wait for a Lambda function's init.
   await listen(server, options.port, options.host);
   try {
     await loadModels(registry, versions.served, serverUrl(server, options.host), print);
+    if (options.shadow?.length) shadow = await LocalShadow.start(sources, options.shadow, print);
   } catch (error) {
     server.close();
     server.closeAllConnections();
@@ -70,13 +80,15 @@ export async function serveModels(
     throw error;
   }
   loaded = true;
-  return { server, registry };
+  return { server, registry, ...(shadow && { shadow }) };
 }
 
 interface Twin {
   readonly handler: ApiGatewayHandler;
   readonly logRequests: boolean;
   loaded(): boolean;
+  /** Runs once the answer has gone to the client (shadow testing). */
+  afterAnswer(event: APIGatewayProxyEvent, result: APIGatewayProxyResult): void;
 }
 
 function isReadinessPath(url: string | undefined): boolean {
@@ -103,12 +115,14 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
       if (!(error instanceof BodyTooLargeError)) throw error;
       return answer(413, { error: error.message });
     }
-    const result = await twin.handler(toApiGatewayEvent(request, body), localLambdaContext());
+    const event = toApiGatewayEvent(request, body);
+    const result = await twin.handler(event, localLambdaContext());
     const tooLarge = responseTooLargeError(result);
     if (tooLarge !== undefined) return answer(502, { error: tooLarge });
     statusCode = result.statusCode;
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
     response.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
+    response.once('finish', () => twin.afterAnswer(event, result));
     response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   } catch (error) {
     console.error(`local server: ${request.method} ${request.url} failed: ${(error as Error).stack}`);

@@ -21,10 +21,15 @@ export type ShadowOutcome =
 export class ShadowMetrics {
   private readonly metrics: Metrics;
 
+  /**
+   * `write`: where each EMF line goes instead of Powertools' own stdout output, which POWERTOOLS_METRICS_DISABLED
+   * silences; the local twin prints its shadow metrics this way whatever that variable says.
+   */
   constructor(
     model: string,
     candidateVersion: string,
     serviceName = process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+    private readonly write?: (line: string) => void,
   ) {
     this.metrics = new Metrics({
       namespace: METRICS_NAMESPACE,
@@ -47,6 +52,11 @@ export class ShadowMetrics {
         this.metrics.addMetric(ShadowMetric.maxAbsDifference, MetricUnit.NoUnit, difference);
       }
     }
-    this.metrics.publishStoredMetrics();
+    if (this.write === undefined) {
+      this.metrics.publishStoredMetrics();
+    } else {
+      this.write(JSON.stringify(this.metrics.serializeMetrics()));
+      this.metrics.clearMetrics();
+    }
   }
 }

@@ -37,7 +37,16 @@ export function shadowSampleLine(
   result: APIGatewayProxyResult,
   requestId: string,
 ): string {
-  const sample: ShadowSample = {
+  return JSON.stringify(shadowSample(event, result, requestId));
+}
+
+/** The sample of one request and its answer. */
+export function shadowSample(
+  event: APIGatewayProxyEvent,
+  result: APIGatewayProxyResult,
+  requestId: string,
+): ShadowSample {
+  return {
     [SHADOW_SAMPLE_MARKER]: 1,
     requestId,
     path: event.path,
@@ -55,7 +64,6 @@ export function shadowSampleLine(
       ...header('inferenceHeaderContentLength', result.headers, 'inference-header-content-length'),
     },
   };
-  return JSON.stringify(sample);
 }
 
 type Headers = Readonly<Record<string, string | number | boolean | undefined>> | null | undefined;

@@ -118,8 +118,10 @@ export class ServedModel extends Construct {
         liveFunction: parts.function,
         liveLogGroup: parts.logGroup,
       });
-    const shadowWidgets = this.shadow?.dashboardWidgets ?? [];
-    this.target = { ...parts.target, dashboardWidgets: [...parts.target.dashboardWidgets, ...shadowWidgets] };
+    const widgets = this.shadow?.dashboardWidgets;
+    this.target = widgets
+      ? { ...parts.target, dashboardWidgets: [...parts.target.dashboardWidgets, ...widgets] }
+      : parts.target;
   }
 
   private buildBackend(props: ServedModelProps): BackendParts {
