@@ -6,7 +6,12 @@ import {
   ShadowEnvironment,
   VERSION_DIMENSION,
 } from '../../../contract/environment';
-import { MAX_LOG_EVENT_BYTES, parseShadowSample, type ShadowSample } from '../../../lambda/shadow/shadow-sample';
+import {
+  MAX_LOG_EVENT_BYTES,
+  parseShadowSample,
+  type ShadowSample,
+  shadowSample,
+} from '../../../lambda/shadow/shadow-sample';
 import { withShadowSampling } from '../../../lambda/shadow/shadow-sampling';
 import { apiGatewayEvent, lambdaContext } from '../../support/api-gateway-events';
 import { emfRecords, shadowRepository, versionHandler } from './shadow-fixtures';
@@ -74,7 +79,10 @@ describe('shadow sampling on the live path', () => {
       base64: true,
       headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(header.length) },
     });
-    expect((await handler(event, lambdaContext)).statusCode).toBe(200);
+    const result = await handler(event, lambdaContext);
+    expect(result.statusCode).toBe(200);
+    // The base64 body is spliced into the line rather than escaped: the line must still be exactly the sample.
+    expect(JSON.parse(lines[0])).toEqual(shadowSample(event, result, lambdaContext.awsRequestId));
     const sample = parseShadowSample(lines[0]) as ShadowSample;
     expect(sample.request).toEqual({
       body: event.body,
