@@ -1,6 +1,5 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { FilterPattern, type ILogGroup, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
@@ -76,7 +75,7 @@ export class ShadowTesting extends Construct {
     });
     props.liveFunction.addEnvironment(ShadowEnvironment.sampleRate, String(sampleRate));
     this.subscription = new SubscriptionFilter(this, 'Samples', {
-      logGroup: props.liveLogGroup as logs.ILogGroup,
+      logGroup: props.liveLogGroup,
       destination: new LambdaDestination(this.comparator.function),
       // The marker field only the shadow sample records carry (lambda/shadow/shadow-sample.ts).
       filterPattern: FilterPattern.numberValue(`$.${SHADOW_SAMPLE_MARKER}`, '=', 1),
