@@ -87,3 +87,42 @@ export const SERVICE_NAME = 'model-endpoint';
 export function serviceNameForStage(stage?: string): string {
   return stage === undefined ? SERVICE_NAME : `${SERVICE_NAME}-${stage}`;
 }
+
+/**
+ * Shadow testing: the live function of a model with a shadow candidate writes a sampled share of its successful
+ * inference requests, with their answers, to its log as one "shadow sample" record; a subscription filter on its log
+ * group hands those records to the shadow comparator, which replays them against the candidate version.
+ */
+export const ShadowEnvironment = {
+  /** Share of successful inference requests to sample, in (0, 1]; unset or empty turns sampling off. */
+  sampleRate: 'SHADOW_SAMPLE_RATE',
+} as const;
+
+/** The environment of a model's shadow comparator: the candidate function to replay samples against. */
+export const ShadowComparatorEnvironment = {
+  /** Qualified ARN of the candidate's function version: the comparator invokes exactly it. */
+  candidateFunction: 'SHADOW_CANDIDATE_FUNCTION',
+  /** The model, and the candidate's version that sampled paths are rewritten to. */
+  modelName: 'MODEL_NAME',
+  candidateVersion: 'SHADOW_CANDIDATE_VERSION',
+} as const;
+
+/**
+ * The field every shadow sample record carries, with the value 1, and that nothing else logs: the subscription
+ * filter pattern `{ $.shadowSample = 1 }` matches exactly these records.
+ */
+export const SHADOW_SAMPLE_MARKER = 'shadowSample';
+
+/** The comparator's metrics, dimensioned by service, model and the candidate's version. */
+export const ShadowMetric = {
+  /** 1 or 0 per label output (BYTES, BOOL, integers) per sample: its average is the exact match rate. */
+  exactMatch: 'ShadowExactMatch',
+  /** Largest |live - candidate| over the numeric elements of each output, per sample. */
+  maxAbsDifference: 'ShadowMaxAbsDifference',
+  /** Milliseconds from invoking the candidate to its answer. */
+  latency: 'ShadowLatency',
+  /** Samples the candidate answered 5xx, or whose invocation failed. */
+  errors: 'ShadowErrors',
+  /** Samples the live function did not log because the record exceeded CloudWatch Logs' event size limit. */
+  samplesSkipped: 'ShadowSamplesSkipped',
+} as const;

@@ -6,6 +6,7 @@ import { createApiGatewayHandler } from './api-gateway-handler.js';
 import { modelBackendsFromEnvironment } from './model/backends-from-environment.js';
 import { ModelRegistry } from './model/model-registry.js';
 import { loadOnnxModel } from './model/onnx-model.js';
+import { withShadowSampling } from './shadow/shadow-sampling.js';
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
 // a worker thread would only add a hop (and its code to the bundle). A sagemaker model's function forwards instead.
@@ -15,5 +16,5 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
 await registry.loadAll();
 
-/** Lambda entry point: API Gateway REST proxy event in, proxy result out. */
-export const handler = createApiGatewayHandler(registry);
+/** Lambda entry point: API Gateway REST proxy event in, proxy result out (sampled for shadow testing when enabled). */
+export const handler = withShadowSampling(createApiGatewayHandler(registry));

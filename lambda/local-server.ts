@@ -1,5 +1,6 @@
 import './local/local-defaults';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ApiGatewayHandler, createApiGatewayHandler } from './api-gateway-handler';
 import { answerAndClose } from './local/answer-and-close';
 import { isBinaryBody, localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
@@ -16,6 +17,8 @@ import { loadAdaptiveModel } from './model/adaptive-model';
 import { ModelRegistry } from './model/model-registry';
 import { localModels, type ModelSource } from './model/model-source';
 import { onnxBackends } from './model/onnx-backend';
+import { LocalShadow, liveSources } from './shadow/local-shadow';
+import type { ShadowOption } from './shadow/shadow-option';
 
 /**
  * The local twin: serves the models of a repository folder with the same handler that runs in Lambda, by turning
@@ -26,7 +29,7 @@ export async function startLocalServer(
   options: ServeOptions & { readonly modelsDir: string },
   print: (line: string) => void = console.log,
   warn: (line: string) => void = console.warn,
-): Promise<{ server: Server; registry: ModelRegistry }> {
+): Promise<{ server: Server; registry: ModelRegistry; shadow?: LocalShadow }> {
   const { sources, warnings } = localModels(options.modelsDir);
   // Before the models load: what the repository holds that cannot be served is news the user needs first.
   for (const warning of warnings) warn(`warning: ${warning}`);
@@ -43,6 +46,8 @@ interface ServeOptions {
   readonly allVersions?: boolean;
   /** Print one line per request to stdout. @default true */
   readonly logRequests?: boolean;
+  /** Candidate versions that get a copy of live inferences once they are answered. @default - none */
+  readonly shadow?: readonly ShadowOption[];
 }
 
 /**
@@ -54,15 +59,18 @@ export async function serveModels(
   options: ServeOptions,
   print: (line: string) => void,
   warn: (line: string) => void = console.warn,
-): Promise<{ server: Server; registry: ModelRegistry }> {
-  const versions = selectServedVersions(sources, options.allVersions ?? false);
+): Promise<{ server: Server; registry: ModelRegistry; shadow?: LocalShadow }> {
+  // A shadow candidate is never served live, as in a deploy: the highest of the other versions is.
+  const versions = selectServedVersions(liveSources(sources, options.shadow ?? []), options.allVersions ?? false);
   // Adaptive placement: a server answers concurrent requests, so a long inference must not stall the event loop.
   const registry = new ModelRegistry(onnxBackends(versions.served, loadAdaptiveModel), {
     unservedVersionMessage: unservedVersionMessage(versions),
   });
   const handler = createApiGatewayHandler(registry);
   let loaded = false;
-  const twin: Twin = { handler, loaded: () => loaded, logRequests: options.logRequests ?? true, warn };
+  let shadow: LocalShadow | undefined;
+  const afterAnswer: Twin['afterAnswer'] = (event, result) => void shadow?.afterAnswer(event, result);
+  const twin: Twin = { handler, loaded: () => loaded, logRequests: options.logRequests ?? true, warn, afterAnswer };
   const server = createHttpServer((request, response) => {
     void serveHttp(twin, request, response);
   });
@@ -71,6 +79,7 @@ export async function serveModels(
   await listen(server, options.port, options.host);
   try {
     await loadModels(registry, versions.served, serverUrl(server, options.host), print);
+    if (options.shadow?.length) shadow = await LocalShadow.start(sources, options.shadow, print);
   } catch (error) {
     server.close();
     server.closeAllConnections();
@@ -80,7 +89,7 @@ export async function serveModels(
   loaded = true;
   const stopWatching = watchModelFiles(versions.served, warn);
   server.once('close', stopWatching);
-  return { server, registry };
+  return { server, registry, ...(shadow && { shadow }) };
 }
 
 interface Twin {
@@ -88,6 +97,8 @@ interface Twin {
   readonly logRequests: boolean;
   readonly warn: (line: string) => void;
   loaded(): boolean;
+  /** Runs once the answer has gone to the client (shadow testing). */
+  afterAnswer(event: APIGatewayProxyEvent, result: APIGatewayProxyResult): void;
 }
 
 async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -111,9 +122,11 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     const binary = isBinaryBody(request.headers['content-type']);
     const body = await readBody(request, response, eventBodyLimit(binary));
     checkEventBodySize(body, binary);
-    const result = await twin.handler(toApiGatewayEvent(request, target, body), localLambdaContext());
+    const event = toApiGatewayEvent(request, target, body);
+    const result = await twin.handler(event, localLambdaContext());
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
     const headers = (result.headers ?? {}) as Record<string, string>;
+    response.once('finish', () => twin.afterAnswer(event, result));
     answer(result.statusCode, result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body, headers);
   } catch (error) {
     if (error instanceof BadRequestTargetError) return answerJson(400, { error: error.message });

@@ -61,6 +61,8 @@ async function checkModel({ name, version, modelPath }: ModelToCheck): Promise<M
 /** The deployment config once every model was opened: what the stack is built from. */
 export interface CheckedDeploymentConfig extends Omit<DeploymentConfig, 'models'> {
   readonly models: readonly CheckedModel<ModelDeployment>[];
+  /** The shadow candidates of the models that have one, checked alike. @default - none */
+  readonly shadowCandidates?: readonly CheckedModel[];
 }
 
 /**
@@ -69,5 +71,10 @@ export interface CheckedDeploymentConfig extends Omit<DeploymentConfig, 'models'
  * constructors are not, so it runs here, before the stack, and the stack's props require its result.
  */
 export async function checkDeploymentConfig(config: DeploymentConfig): Promise<CheckedDeploymentConfig> {
-  return { ...config, models: await checkModelsToDeploy(config.models) };
+  const candidates = config.models.flatMap(({ name, shadow }) => (shadow ? [{ name, ...shadow }] : []));
+  return {
+    ...config,
+    models: await checkModelsToDeploy(config.models),
+    shadowCandidates: await checkModelsToDeploy(candidates),
+  };
 }

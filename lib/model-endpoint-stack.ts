@@ -37,7 +37,7 @@ export class ModelEndpointStack extends Stack {
     }
 
     this.modelStore = new ModelStore(this, 'ModelStore', {
-      models: config.models,
+      models: [...config.models, ...(config.shadowCandidates ?? [])],
       logRetention: config.logRetentionDays,
     });
     this.onnxRuntime = new OnnxRuntimeLayer(this, 'OnnxRuntime');
@@ -62,6 +62,12 @@ export class ModelEndpointStack extends Stack {
           : { maxProvisionedConcurrency: model.maxProvisionedConcurrency }),
         ...(model.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: model.reservedConcurrency }),
         ...(model.sagemaker === undefined ? {} : { sagemaker: model.sagemaker }),
+        ...(model.shadow && {
+          shadow: {
+            artifact: this.modelStore.artifactOf(model.name, model.shadow.version),
+            sampleRate: model.shadow.sampleRate,
+          },
+        }),
       });
     });
     const targets = this.models.map((model) => model.target);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseShadowOptions, type ShadowOption } from '../shadow/shadow-option';
 
 /** How the local server is started: the command line first, then the environment, then these defaults. */
 export interface LocalServerOptions {
@@ -7,6 +8,8 @@ export interface LocalServerOptions {
   readonly modelsDir: string;
   /** Serve every version of each model instead of only the one a deploy would serve (the highest). */
   readonly allVersions: boolean;
+  /** Candidate versions that get a copy of live inferences once they are answered (`--shadow`). @default - none */
+  readonly shadow?: readonly ShadowOption[];
 }
 
 export const DEFAULT_PORT = 8080;
@@ -25,6 +28,9 @@ Options:
                     server, which has no authentication, to your network
   --models <dir>    model repository folder                     (env MODELS_DIR, default ${DEFAULT_MODELS_DIR})
   --all-versions    serve every version of each model; by default only the highest, as a deploy does
+  --shadow <name>=<version>[@rate]
+                    after answering a share (rate, default 1) of <name>'s inferences, run them on <version>
+                    too and print how the answers agree (EMF metric lines); repeat for other models
   -h, --help        print this help and exit
 `;
 
@@ -51,6 +57,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): L
     host: values.host ?? (env.HOST || DEFAULT_HOST),
     modelsDir: values.models ?? (env.MODELS_DIR || DEFAULT_MODELS_DIR),
     allVersions: values['all-versions'],
+    ...(values.shadow && { shadow: parseShadowOptions(values.shadow) }),
   };
 }
 
@@ -63,6 +70,7 @@ function parseCommandLine(argv: readonly string[]) {
         host: { type: 'string' },
         models: { type: 'string' },
         'all-versions': { type: 'boolean', default: false },
+        shadow: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,

@@ -18,6 +18,7 @@ import type { ModelTarget } from './model-target';
 import type { OnnxRuntimeLayer } from './onnx-runtime-layer';
 import { propError } from './prop-error';
 import { SageMakerBackend, type SageMakerCapacityProps } from './sagemaker-backend';
+import { type ShadowCandidateProps, ShadowTesting } from './shadow-testing';
 
 /** The options that tune a Lambda function running the model; a `sagemaker` model's forwarder takes none of them. */
 const FUNCTION_ONLY_OPTIONS = [
@@ -52,6 +53,8 @@ export interface ServedModelProps extends ModelFunctionOptions {
    * model that runs on sagemaker. @default - a serverless endpoint sized from the model
    */
   readonly sagemaker?: SageMakerCapacityProps;
+  /** A candidate version that gets a sampled copy of live inferences, off the caller's path. @default - none */
+  readonly shadow?: ShadowCandidateProps;
 }
 
 /** What a backend builds for a served model: the function API Gateway reaches, and the model's target. */
@@ -86,6 +89,8 @@ export class ServedModel extends Construct {
   public readonly alarms: readonly cloudwatch.IAlarm[];
   /** What the API routes to and the monitoring watches. */
   public readonly target: ModelTarget;
+  /** The candidate, comparator and sampling of shadow testing, when the model has a shadow candidate. */
+  public readonly shadow?: ShadowTesting;
 
   constructor(scope: Construct, id: string, props: ServedModelProps) {
     super(scope, id);
@@ -103,8 +108,20 @@ export class ServedModel extends Construct {
     this.alias = parts.alias;
     this.role = parts.role;
     this.logGroup = parts.logGroup;
-    this.target = parts.target;
     this.alarms = parts.target.alarms;
+    this.shadow =
+      props.shadow &&
+      new ShadowTesting(this, 'Shadow', {
+        ...props.shadow,
+        served: props,
+        backend: this.backend,
+        liveFunction: parts.function,
+        liveLogGroup: parts.logGroup,
+      });
+    const widgets = this.shadow?.dashboardWidgets;
+    this.target = widgets
+      ? { ...parts.target, dashboardWidgets: [...parts.target.dashboardWidgets, ...widgets] }
+      : parts.target;
   }
 
   private buildBackend(props: ServedModelProps): BackendParts {
@@ -124,6 +141,7 @@ export class ServedModel extends Construct {
       artifactUpload: _artifactUpload,
       entry: _entry,
       sagemaker: _sagemaker,
+      shadow: _shadow,
       ...options
     } = props;
     const entry = props.entry === undefined ? {} : { entry: props.entry };
