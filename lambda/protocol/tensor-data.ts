@@ -3,9 +3,11 @@
  * the hot path of every inference: each element is checked and written in one tight loop per datatype, with no
  * intermediate arrays and no per-element closures; everything slow happens only once an element is known to be bad.
  */
+import { MAX_TENSOR_RANK } from '../../contract/limits';
 import { BadRequestError } from './errors';
 import { toHalfBits } from './fp16';
 import { describe } from './json';
+import { stringElementProblem } from './string-elements';
 import { ARRAY_TYPES, type Datatype, type TensorData } from './tensor';
 
 /** Inclusive ranges of the integer datatypes that fit in a JavaScript number exactly. */
@@ -27,6 +29,10 @@ export const BIGINT_RANGES = {
 // paying for BigInt parsing of arbitrarily long client input.
 const MAX_BIGINT_DIGITS = 20;
 const DECIMAL_INTEGER = /^-?[0-9]+$/;
+// The characters a BYTES element may not hold, or only in pairs: one test per element keeps ordinary text fast, and
+// only an element that has one of them is looked at closely.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters this looks for.
+const SUSPECT_CHARACTERS = /[\u0000\ud800-\udfff]/;
 
 type Sink =
   | { readonly kind: 'bool'; readonly array: Uint8Array }
@@ -82,7 +88,13 @@ export function decodeTensorData(
   }
 
   // Check the nesting first, touching only arrays, so that a shape that promises more elements than the body holds is
-  // rejected before anything of that size is allocated.
+  // rejected before anything of that size is allocated. The walk recurses once per dimension, so the rank is bounded
+  // here too, whatever the caller checked: nested data may be arbitrarily deep, the walk never is.
+  if (shape.length > MAX_TENSOR_RANK) {
+    throw new BadRequestError(
+      `input "${input}": shape has ${shape.length} dimensions, but this server accepts at most ${MAX_TENSOR_RANK}`,
+    );
+  }
   if (shape.length < 2) {
     throw new BadRequestError(
       `input "${input}": data nests arrays, but shape ${formatShape(shape)} has rank ${shape.length}; ` +
@@ -202,6 +214,12 @@ function fillRow(sink: Sink, row: readonly unknown[], offset: number, site: Site
       for (let i = 0; i < n; i++) {
         const value = row[i];
         if (typeof value !== 'string') throw elementError(site, offset + i, value, 'a string');
+        if (SUSPECT_CHARACTERS.test(value)) {
+          const problem = stringElementProblem(value);
+          if (problem !== undefined) {
+            throw new BadRequestError(`input "${site.input}": ${elementPath(offset + i, site)} ${problem}`);
+          }
+        }
         array[offset + i] = value;
       }
       return;
@@ -266,6 +284,10 @@ function elementPath(index: number, site: Site): string {
   return `data${indices.map((i) => `[${i}]`).join('')}`;
 }
 
+// Enough dimensions to recognise a shape by; a longer one is cut so that a message never grows with the request.
+const SHAPE_DIMENSIONS_SHOWN = 16;
+
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  if (shape.length <= SHAPE_DIMENSIONS_SHOWN) return `[${shape.join(', ')}]`;
+  return `[${shape.slice(0, SHAPE_DIMENSIONS_SHOWN).join(', ')}, ... (${shape.length} dimensions)]`;
 }
