@@ -17,6 +17,10 @@ export function isBinaryBody(contentType: string | undefined): boolean {
  */
 export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage = 'local'): APIGatewayProxyEvent {
   const url = new URL(request.url ?? '/', 'http://localhost');
+  // The path as the client sent it, as API Gateway passes it: URL's pathname resolves "." and ".." segments (also
+  // percent-encoded ones), which would turn /v2/models/.. into /v2/ and answer it with the server metadata.
+  const target = request.url ?? '/';
+  const path = target.startsWith('/') ? (target.split('?', 1)[0] ?? '/') : url.pathname;
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let index = 0; index < request.rawHeaders.length; index += 2) {
@@ -37,13 +41,13 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage 
   const requestId = randomUUID();
   return {
     resource: '/{proxy+}',
-    path: url.pathname,
+    path,
     httpMethod: method,
     headers,
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
-    pathParameters: { proxy: url.pathname.slice(1) },
+    pathParameters: { proxy: path.slice(1) },
     stageVariables: null,
     body: body.byteLength === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: body.byteLength > 0 && binary,
@@ -70,7 +74,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, stage 
         userAgent: request.headers['user-agent'] ?? null,
         userArn: null,
       },
-      path: `/${stage}${url.pathname}`,
+      path: `/${stage}${path}`,
       stage,
       requestId,
       requestTimeEpoch: Date.now(),
