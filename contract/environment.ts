@@ -31,6 +31,23 @@ export const ModelEnvironment = {
   sagemakerEndpoint: 'SAGEMAKER_ENDPOINT_NAME',
 } as const;
 
+/**
+ * The environment of a model's pre-traffic hook (CodeDeploy calls it before shifting any traffic to a new version):
+ * which function version to check and the golden set to check it with, pinned like the model.
+ */
+export const PreTrafficHookEnvironment = {
+  /** Qualified ARN of the new function version (`arn:...:function:<name>:<version>`): the hook invokes exactly it. */
+  targetFunction: 'ROLLOUT_TARGET_FUNCTION',
+  /** Model name and version the golden set belongs to; requests go to `/v2/models/<name>/versions/<version>/infer`. */
+  modelName: 'MODEL_NAME',
+  modelVersion: 'MODEL_VERSION',
+  /** Bucket and content-addressed key of the golden set (`models/<name>/<version>/<sha256>.golden.json`). */
+  goldenBucket: 'GOLDEN_SET_BUCKET',
+  goldenKey: 'GOLDEN_SET_KEY',
+  /** Lowercase hex sha256 of the golden set; the hook fails the deployment on bytes that do not match it. */
+  goldenSha256: 'GOLDEN_SET_SHA256',
+} as const;
+
 /** CloudWatch namespace of the runtime's custom metrics; the dashboard and alarms read the same one. */
 export const METRICS_NAMESPACE = 'ModelEndpoint';
 

@@ -59,8 +59,8 @@ const INFER_REQUEST: JsonSchema = {
     },
     inputs: {
       type: 'array',
-      minItems: 1,
-      description: "One tensor per model input (see the model's metadata for names, datatypes and shapes).",
+      description:
+        "One tensor per model input (see the model's metadata for names, datatypes and shapes); [] for a model without inputs.",
       items: {
         type: 'object',
         required: ['name', 'shape', 'datatype', 'data'],

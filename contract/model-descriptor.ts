@@ -52,11 +52,22 @@ export function buildModelDescriptor(
  */
 export function serializeModelDescriptor(descriptor: ModelDescriptor): string {
   const ordered: ModelDescriptor = buildModelDescriptor(
-    { name: descriptor.name, version: descriptor.version, inputs: descriptor.inputs, outputs: descriptor.outputs },
+    {
+      name: descriptor.name,
+      version: descriptor.version,
+      inputs: descriptor.inputs.map(orderedTensor),
+      outputs: descriptor.outputs.map(orderedTensor),
+    },
     { sha256: descriptor.artifact.sha256, sizeBytes: descriptor.artifact.sizeBytes },
     descriptor.manifest,
   );
   return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/** `anyRank` only where set, so that the descriptor of a model without such tensors keeps its bytes. */
+function orderedTensor(tensor: TensorSpec): TensorSpec {
+  const { name, datatype, shape, anyRank } = tensor;
+  return { name, datatype, shape, ...(anyRank === true && { anyRank }) };
 }
 
 export function sha256Hex(bytes: Uint8Array | string): string {
@@ -91,12 +102,19 @@ export function parseModelDescriptor(text: string, source: string): ModelDescrip
       const okName = typeof t?.name === 'string';
       const okType = DATATYPES.includes(t?.datatype as Datatype);
       const okShape = Array.isArray(t?.shape) && t.shape.every((dim) => Number.isInteger(dim) && dim >= -1);
-      if (!okName || !okType || !okShape) {
+      const okAnyRank = t?.anyRank === undefined || t.anyRank === true;
+      if (!okName || !okType || !okShape || !okAnyRank) {
         fail(
-          `${field}[${index}] must be {"name", "datatype" (one of ${DATATYPES.join(', ')}), "shape" (integers, -1 for dynamic)}`,
+          `${field}[${index}] must be {"name", "datatype" (one of ${DATATYPES.join(', ')}), "shape" (integers, -1 for dynamic), ` +
+            '"anyRank" (true, only for a tensor of unknown rank)}',
         );
       }
-      return { name: t.name as string, datatype: t.datatype as Datatype, shape: t.shape as number[] };
+      return {
+        name: t.name as string,
+        datatype: t.datatype as Datatype,
+        shape: t.shape as number[],
+        ...(t.anyRank === true && { anyRank: true as const }),
+      };
     });
   };
   const artifact = d.artifact as Record<string, unknown> | undefined;
@@ -124,7 +142,9 @@ export function parseModelDescriptor(text: string, source: string): ModelDescrip
  */
 export function descriptorMismatch(descriptor: ModelDescriptor, spec: ModelSpec): string | undefined {
   const render = (list: readonly TensorSpec[]) =>
-    list.map((t) => `${t.name} ${t.datatype} [${t.shape.join(', ')}]`).join('; ');
+    list
+      .map((t) => `${t.name} ${t.datatype} ${t.anyRank === true ? 'any rank' : `[${t.shape.join(', ')}]`}`)
+      .join('; ');
   for (const role of ['inputs', 'outputs'] as const) {
     const expected = render(descriptor[role]);
     const actual = render(spec[role]);

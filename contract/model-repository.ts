@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GOLDEN_SET_FILE } from './golden-set';
+import { fileKind, readRegularFileSync } from './regular-file';
 
 /**
  * The model repository layout shared by `cdk deploy` and the local server (Triton/KServe compatible):
- * `<root>/<name>/<version>/model.onnx` with an optional `model.json` manifest beside it.
+ * `<root>/<name>/<version>/model.onnx` with an optional `model.json` manifest and an optional `golden.json` golden set
+ * (contract/golden-set.ts) beside it.
  */
 export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'model.json';
@@ -79,7 +82,7 @@ export function parseModelManifest(text: string, source: string): ModelManifest 
 
 /** Reads and checks a version's `model.json`; the local server and synth both refuse a broken one this way. */
 export function readModelManifest(manifestPath: string): ModelManifest {
-  return parseModelManifest(fs.readFileSync(manifestPath, 'utf8'), manifestPath);
+  return parseModelManifest(readRegularFileSync(manifestPath).toString('utf8'), manifestPath);
 }
 
 export interface ModelVersionFiles {
@@ -88,6 +91,8 @@ export interface ModelVersionFiles {
   readonly modelPath: string;
   /** Absolute path of `model.json`, when there is one. */
   readonly manifestPath?: string;
+  /** Absolute path of `golden.json`, the version's golden set, when there is one. */
+  readonly goldenSetPath?: string;
 }
 
 export interface RepositoryModel {
@@ -108,7 +113,9 @@ export interface ModelRepository {
  * function so that they agree on what a model is. Symbolic links are followed (Triton repositories often link
  * model and version folders). Hidden entries (`.git`, `.DS_Store`) and README files are skipped silently; any other
  * entry that cannot be part of a model is a warning, and anything that looks meant as a model but cannot serve
- * (a bad name, a missing or misnamed model file, a broken link) throws an Error that says what to fix.
+ * (a bad name, a missing or misnamed model file, a broken link, a model file that is not a regular file, a broken
+ * model.json in any version) throws an Error that says what to fix. Every model.json is read and checked here, so
+ * that `npm start` and synth refuse the same repositories, whichever versions each of them serves.
  */
 export function scanModelRepository(root: string): ModelRepository {
   const rootPath = path.resolve(root);
@@ -192,19 +199,30 @@ function scanVersion(versionDir: string, version: string, warnings: string[]): M
     throw new Error(`${versionDir} has no ${MODEL_FILE}: ${fix}`);
   }
   const manifestPath = path.join(versionDir, MANIFEST_FILE);
+  const goldenSetPath = path.join(versionDir, GOLDEN_SET_FILE);
+  const known = [MODEL_FILE, MANIFEST_FILE, GOLDEN_SET_FILE];
   for (const entry of entries) {
     const entryPath = path.join(versionDir, entry);
     const kind = kindOf(entryPath);
-    if ((entry === MODEL_FILE || entry === MANIFEST_FILE) && kind !== 'file') {
-      throw new Error(`${entryPath} is a ${kind}, not a file: replace it with the file itself or a link to it`);
+    if (known.includes(entry) && kind !== 'file') {
+      // Never opened: reading a FIFO blocks until something writes to it.
+      throw new Error(
+        `${entryPath} is ${kind === 'directory' ? 'a directory' : kind}, not a regular file: replace it with the file itself or a link to it`,
+      );
     }
-    if (entry !== MODEL_FILE && entry !== MANIFEST_FILE) {
+    if (!known.includes(entry)) {
       warnings.push(
-        `${entryPath} is ignored: only ${MODEL_FILE} and ${MANIFEST_FILE} of a version folder are served; move or delete it`,
+        `${entryPath} is ignored: only ${MODEL_FILE}, ${MANIFEST_FILE} and ${GOLDEN_SET_FILE} of a version folder are used; move or delete it`,
       );
     }
   }
-  return { version, modelPath, ...(entries.includes(MANIFEST_FILE) ? { manifestPath } : {}) };
+  if (entries.includes(MANIFEST_FILE)) readModelManifest(manifestPath);
+  return {
+    version,
+    modelPath,
+    ...(entries.includes(MANIFEST_FILE) ? { manifestPath } : {}),
+    ...(entries.includes(GOLDEN_SET_FILE) ? { goldenSetPath } : {}),
+  };
 }
 
 /**
@@ -232,7 +250,8 @@ function isListed(name: string): boolean {
   return !name.startsWith('.') && !/^readme(\.[a-z0-9]+)?$/i.test(name);
 }
 
-type EntryKind = 'directory' | 'file' | 'special file';
+/** `directory`, `file` (regular), or what else the entry is, in words (`a FIFO (named pipe)` ...). */
+type EntryKind = string;
 
 /** What an entry is once symbolic links are followed; a link to nothing is an error, since it was meant as something. */
 function kindOf(entryPath: string): EntryKind {
@@ -248,5 +267,5 @@ function kindOf(entryPath: string): EntryKind {
     }
     throw error;
   }
-  return stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : 'special file';
+  return stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : fileKind(stats);
 }

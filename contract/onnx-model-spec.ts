@@ -1,5 +1,6 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { DATATYPES, type Datatype } from './datatypes';
+import { type GraphSignature, type GraphTensor, readGraphSignature } from './onnx-graph-signature';
 
 /**
  * What an ONNX model looks like through the Open Inference Protocol, derived from an ONNX Runtime session. The runtime
@@ -11,8 +12,17 @@ import { DATATYPES, type Datatype } from './datatypes';
 export interface TensorSpec {
   readonly name: string;
   readonly datatype: Datatype;
+  /** The declared dimensions; `[-1]` when the rank is unknown (`anyRank`), since the protocol's shape is a list. */
   readonly shape: readonly number[];
+  /**
+   * Set when the graph declares no shape at all for the tensor: any rank is accepted, and `shape` is only how the
+   * metadata shows it. Absent (never false) otherwise, so that descriptors of other models keep their bytes.
+   */
+  readonly anyRank?: true;
 }
+
+/** The shape the metadata shows for a tensor of unknown rank: one dynamic dimension, the closest a list can say. */
+export const ANY_RANK_SHAPE: readonly number[] = [-1];
 
 export interface ModelSpec {
   readonly name: string;
@@ -54,7 +64,8 @@ export function onnxTypeOfDatatype(datatype: Datatype): OrtTensor.Type {
 
 /**
  * ONNX element types (TensorProto.DataType) that onnxruntime-node cannot hand to JavaScript: session creation fails
- * with "Unsupported data type: <number>" before any metadata exists, so the number is all there is to name the type.
+ * with "Unsupported data type: <number>" before any metadata exists, so the number names the type and the graph itself
+ * (readGraphSignature) names the inputs and outputs of that type.
  */
 const UNSUPPORTED_ELEMENT_TYPES: Readonly<Record<string, string>> = {
   '14': 'COMPLEX64',
@@ -74,15 +85,18 @@ const REEXPORT_WITH_SUPPORTED_TYPES =
   'casting inside the graph where it needs another type';
 
 /**
- * The protocol spec of an open session. Throws an Error naming the model, the input or output and the fix when one
- * of them is not a tensor of a datatype the protocol carries.
+ * The protocol spec of an open session, with each tensor's rank taken from the graph the session was opened from
+ * (ONNX Runtime reports an unknown rank as `[]`, like a scalar). Throws an Error naming the model, the input or
+ * output and the fix when one of them is not a tensor of a datatype the protocol carries.
  */
-export function modelSpecOfSession(
+function modelSpecOfSession(
   name: string,
   version: string,
   session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
+  graph: GraphSignature,
 ): ModelSpec {
-  const tensorSpec = (role: string, metadata: InferenceSession.ValueMetadata): TensorSpec => {
+  const declared = (list: readonly GraphTensor[], tensorName: string) => list.find((t) => t.name === tensorName);
+  const tensorSpec = (role: 'input' | 'output', metadata: InferenceSession.ValueMetadata): TensorSpec => {
     const datatype = metadata.isTensor ? datatypeOfOnnxType(metadata.type) : undefined;
     if (!metadata.isTensor) {
       throw new Error(
@@ -95,6 +109,24 @@ export function modelSpecOfSession(
         `model ${name} version ${version} ${role} "${metadata.name}" has tensor type ${metadata.type}, which is not supported: ` +
           `the Open Inference Protocol has no such datatype; ${REEXPORT_WITH_SUPPORTED_TYPES}`,
       );
+    }
+    if (role === 'output' && metadata.name === '__proto__') {
+      // onnxruntime-node stores results with plain property assignment, which for this one name sets the result
+      // object's prototype instead of a key: the output can never be read back (inputs of that name work).
+      throw new Error(
+        `model ${name} version ${version} output "__proto__" cannot be returned: ONNX Runtime for Node.js hands ` +
+          'outputs back as properties of an object, where "__proto__" is not a property name; rename the output in the graph',
+      );
+    }
+    const graphTensor = declared(role === 'input' ? graph.inputs : graph.outputs, metadata.name);
+    if (graphTensor === undefined) {
+      throw new Error(
+        `model ${name} version ${version} ${role} "${metadata.name}" is not among the graph's declared ${role}s, so ` +
+          'its rank cannot be known: re-export the model with ONNX tooling that declares every graph input and output',
+      );
+    }
+    if (graphTensor.rank === undefined) {
+      return { name: metadata.name, datatype, shape: [...ANY_RANK_SHAPE], anyRank: true };
     }
     // Symbolic dims (strings such as "batch") and unknown dims are dynamic: -1 in the protocol.
     const shape = metadata.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1));
@@ -109,26 +141,98 @@ export function modelSpecOfSession(
 }
 
 /**
+ * Opens a session on model bytes and derives its spec, the one way the runtime and synth do it, so that both refuse
+ * a model with the same message. `create` is ONNX Runtime's `InferenceSession.create` with the caller's options (the
+ * runtime loads ONNX Runtime lazily, synth imports it). The session is released when the model cannot serve.
+ */
+export async function openModelSession(
+  name: string,
+  version: string,
+  bytes: Uint8Array,
+  create: (bytes: Uint8Array) => Promise<InferenceSession>,
+): Promise<{ readonly session: InferenceSession; readonly spec: ModelSpec }> {
+  let graph: GraphSignature | undefined;
+  let graphError: Error | undefined;
+  try {
+    graph = readGraphSignature(bytes);
+  } catch (error) {
+    // Bytes that are not an ONNX protobuf: ONNX Runtime refuses them next, with its own words.
+    graphError = error as Error;
+  }
+  let session: InferenceSession;
+  try {
+    session = await create(bytes);
+  } catch (error) {
+    throw sessionCreateError(name, version, error, graph);
+  }
+  try {
+    if (graph === undefined) {
+      throw new Error(
+        `model ${name} version ${version} opened in ONNX Runtime, but its graph's inputs and outputs cannot be read ` +
+          `(${graphError?.message}): re-export the model with standard ONNX tooling`,
+      );
+    }
+    return { session, spec: modelSpecOfSession(name, version, session, graph) };
+  } catch (error) {
+    // A model the protocol cannot carry is never served; its session would otherwise hold its memory until exit.
+    await session.release();
+    throw error;
+  }
+}
+
+/** ONNX element type numbers (TensorProto.DataType) with their names, for naming a tensor's type in an error. */
+const ELEMENT_TYPE_NAMES: Readonly<Record<string, string>> = {
+  '1': 'FLOAT',
+  '2': 'UINT8',
+  '3': 'INT8',
+  '4': 'UINT16',
+  '5': 'INT16',
+  '6': 'INT32',
+  '7': 'INT64',
+  '8': 'STRING',
+  '9': 'BOOL',
+  '10': 'FLOAT16',
+  '11': 'DOUBLE',
+  '12': 'UINT32',
+  '13': 'UINT64',
+  ...UNSUPPORTED_ELEMENT_TYPES,
+};
+
+/** `input "x", output "y"`: the graph's inputs and outputs of one element type, or undefined when there are none. */
+function tensorsOfElementType(graph: GraphSignature | undefined, elemType: number): string | undefined {
+  if (graph === undefined) return undefined;
+  const named = [
+    ...graph.inputs.filter((t) => t.elemType === elemType).map((t) => `input "${t.name}"`),
+    ...graph.outputs.filter((t) => t.elemType === elemType).map((t) => `output "${t.name}"`),
+  ];
+  return named.length > 0 ? named.join(', ') : undefined;
+}
+
+/**
  * Turns ONNX Runtime's error from `InferenceSession.create` into one that says which model failed, why in words a
  * user can act on, and what to do: a file that is not ONNX at all, a valid model with a datatype the protocol cannot
  * carry ("not supported", never "not a valid ONNX model"), or anything else the runtime refuses.
  */
-export function sessionCreateError(name: string, version: string, error: unknown): Error {
+function sessionCreateError(name: string, version: string, error: unknown, graph?: GraphSignature): Error {
   const detail = error instanceof Error ? error.message : String(error);
   const model = `model ${name} version ${version}`;
   const unsupportedType = /Unsupported data type: (\d+)/.exec(detail)?.[1];
   if (unsupportedType !== undefined) {
-    const type = UNSUPPORTED_ELEMENT_TYPES[unsupportedType] ?? `number ${unsupportedType}`;
+    const type = ELEMENT_TYPE_NAMES[unsupportedType] ?? `number ${unsupportedType}`;
+    const tensors = tensorsOfElementType(graph, Number(unsupportedType)) ?? 'an input or output';
     return new Error(
-      `${model} has an input or output of tensor type ${type}, which is not supported: the Open Inference Protocol ` +
+      `${model} has ${tensors} of tensor type ${type}, which is not supported: the Open Inference Protocol ` +
         `has no such datatype; ${REEXPORT_WITH_SUPPORTED_TYPES} (ONNX Runtime: ${detail})`,
     );
   }
   // A type ONNX Runtime itself has no kernel for, e.g. "MLDataType for: tensor(complex64) is not currently registered".
   const unregisteredType = /tensor\((\w+)\) is not currently registered or supported/.exec(detail)?.[1];
   if (unregisteredType !== undefined) {
+    const type = unregisteredType.toUpperCase();
+    const elemType = Object.entries(ELEMENT_TYPE_NAMES).find(([, typeName]) => typeName === type)?.[0];
+    const tensors = elemType === undefined ? undefined : tensorsOfElementType(graph, Number(elemType));
     return new Error(
-      `${model} uses tensor type ${unregisteredType.toUpperCase()}, which is not supported by ONNX Runtime; ` +
+      `${model} uses tensor type ${type}${tensors === undefined ? '' : ` (${tensors})`}, which is not supported by ONNX Runtime; ` +
         `${REEXPORT_WITH_SUPPORTED_TYPES} (ONNX Runtime: ${detail})`,
     );
   }

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { MANIFEST_FILE, readModelManifest } from '../contract/model-repository';
-import { type ModelSpec, modelSpecOfSession, sessionCreateError } from '../contract/onnx-model-spec';
+import { type ModelSpec, openModelSession } from '../contract/onnx-model-spec';
+import { readRegularFile } from '../contract/regular-file';
 import type { DeploymentConfig, ModelDeployment } from './config';
 
 export interface ModelToCheck {
@@ -46,22 +46,16 @@ async function checkModel({ name, version, modelPath }: ModelToCheck): Promise<M
   }
   // From bytes, as the function loads it: a path would let ONNX Runtime read external data files beside it that
   // the deploy does not upload.
-  const bytes = await readFile(modelPath);
-  let session: InferenceSession;
-  try {
-    // The runtime's optimisation level, so a graph the optimiser rejects fails here too; errors only, since the
-    // runtime's warnings about a graph are not the user's to act on during synth.
-    session = await InferenceSession.create(bytes, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-  } catch (error) {
-    throw sessionCreateError(name, version, error);
-  }
-  try {
-    // The spec of the session that the runtime will open from the same bytes: the descriptor pins exactly this, so
-    // the runtime's check at load compares like with like.
-    return modelSpecOfSession(name, version, session);
-  } finally {
-    await session.release();
-  }
+  const bytes = await readRegularFile(modelPath);
+  // The runtime's optimisation level, so a graph the optimiser rejects fails here too; errors only, since the
+  // runtime's warnings about a graph are not the user's to act on during synth.
+  const { session, spec } = await openModelSession(name, version, bytes, (model) =>
+    InferenceSession.create(model, { graphOptimizationLevel: 'all', logSeverityLevel: 3 }),
+  );
+  // The spec of the session that the runtime will open from the same bytes, read the same way: the descriptor pins
+  // exactly this, so the runtime's check at load compares like with like.
+  await session.release();
+  return spec;
 }
 
 /** The deployment config once every model was opened: what the stack is built from. */

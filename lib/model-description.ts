@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   buildModelDescriptor,
@@ -8,6 +7,7 @@ import {
 } from '../contract/model-descriptor';
 import { MANIFEST_FILE, type ModelManifest, readModelManifest } from '../contract/model-repository';
 import type { ModelSpec } from '../contract/onnx-model-spec';
+import { readRegularFileSync } from '../contract/regular-file';
 
 /** A model version's file, pinned: its sha256 and size, and its descriptor as bytes and their sha256. */
 export interface ModelDescription {
@@ -25,7 +25,7 @@ export interface ModelDescription {
  * here, so the two cannot differ. Throws the manifest's own error for a broken model.json.
  */
 export function describeModel(model: { readonly modelPath: string; readonly spec: ModelSpec }): ModelDescription {
-  const bytes = fs.readFileSync(model.modelPath);
+  const bytes = readRegularFileSync(model.modelPath);
   const sha256 = sha256Hex(bytes);
   const descriptor = buildModelDescriptor(
     model.spec,

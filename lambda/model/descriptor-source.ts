@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type ModelDescriptor, parseModelDescriptor } from '../../contract/model-descriptor';
+import { readRegularFile } from '../../contract/regular-file';
 import { verifySha256 } from './checksum';
 import { readPinnedS3Object } from './s3-model-source';
 
@@ -41,7 +41,7 @@ export class FileDescriptorSource implements DescriptorSource {
   async read(): Promise<ModelDescriptor> {
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.location);
+      bytes = await readRegularFile(this.location);
     } catch (error) {
       throw new Error(
         `cannot read the model descriptor ${this.location} (${(error as Error).message}): the image must hold ` +

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { readModelManifest, scanModelRepository } from '../../contract/model-repository';
+import { scanModelRepository } from '../../contract/model-repository';
+import { readRegularFile } from '../../contract/regular-file';
 import { verifySha256 } from './checksum';
 
 /** Where one model version's bytes come from: a local repository folder, a file inside an image, or S3. */
@@ -28,7 +28,8 @@ export class FileModelSource implements ModelSource {
   }
 
   async readBytes(): Promise<Uint8Array> {
-    const bytes = await readFile(this.location);
+    // Never a FIFO or device: init would block on it forever, or read it until memory runs out.
+    const bytes = await readRegularFile(this.location);
     if (this.sha256 !== undefined) verifySha256(bytes, this.sha256, this.location);
     return bytes;
   }
@@ -42,16 +43,13 @@ export interface LocalModels {
 
 /**
  * Every version of every model in a local repository folder (`<name>/<version>/model.onnx`), read through the same
- * scanner as synth. A broken `model.json` fails here with the message synth gives, so the twin refuses what a deploy
- * would.
+ * scanner as synth. A broken `model.json` fails the scan with the message synth gives, so the twin refuses what a
+ * deploy would.
  */
 export function localModels(folder: string): LocalModels {
   const repository = scanModelRepository(folder);
   const sources = repository.models.flatMap((model) =>
-    model.versions.map((version) => {
-      if (version.manifestPath !== undefined) readModelManifest(version.manifestPath);
-      return new FileModelSource(model.name, version.version, version.modelPath);
-    }),
+    model.versions.map((version) => new FileModelSource(model.name, version.version, version.modelPath)),
   );
   return { sources, warnings: repository.warnings };
 }

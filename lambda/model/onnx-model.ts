@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { modelSpecOfSession, onnxTypeOfDatatype, sessionCreateError } from '../../contract/onnx-model-spec';
+import { onnxTypeOfDatatype, openModelSession } from '../../contract/onnx-model-spec';
 import type { ModelSpec, Tensor, TensorData } from '../protocol/tensor';
 import type { LoadedModel } from './model-backend';
 import { ort } from './onnx-runtime';
@@ -19,30 +19,23 @@ const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLeve
  */
 export async function loadOnnxModel(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
   const runtime = ort();
-  let session: InferenceSession;
-  try {
-    session = await runtime.InferenceSession.create(bytes, SESSION_OPTIONS);
-  } catch (error) {
-    throw sessionCreateError(name, version, error);
-  }
-  let spec: ModelSpec;
-  try {
-    spec = modelSpecOfSession(name, version, session);
-  } catch (error) {
-    // A model the protocol cannot carry is never served; its session would otherwise hold its memory until exit.
-    await session.release();
-    throw error;
-  }
+  const { session, spec } = await openModelSession(name, version, bytes, (model) =>
+    runtime.InferenceSession.create(model, SESSION_OPTIONS),
+  );
   return {
     spec,
     isAlive: true,
     async run(inputs, outputNames) {
-      const feeds: Record<string, OrtTensor> = {};
+      // Without a prototype: a tensor named "__proto__" would set the prototype of a plain object instead of a key,
+      // and one named "toString" would be found on an object that was never given it.
+      const feeds: Record<string, OrtTensor> = Object.create(null);
       for (const input of inputs) {
         feeds[input.name] = new runtime.Tensor(onnxTypeOfDatatype(input.datatype), input.data as never, input.shape);
       }
       const results = await session.run(feeds, outputNames as string[]);
-      return outputNames.map((outputName) => tensorOf(outputName, spec, results[outputName]));
+      return outputNames.map((outputName) =>
+        tensorOf(outputName, spec, Object.hasOwn(results, outputName) ? results[outputName] : undefined),
+      );
     },
     release: () => session.release(),
   };

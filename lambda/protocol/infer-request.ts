@@ -67,8 +67,9 @@ export function decodeInferRequest(
 }
 
 function decodeInputs(inputs: unknown, model: ModelSpec, binaryData: Uint8Array | undefined): Tensor[] {
-  const expectedNames = listNames(model.inputs);
-  if (!Array.isArray(inputs) || inputs.length === 0) {
+  const expectedNames = listNames(model.inputs) || 'no inputs (send "inputs": [])';
+  // A model without inputs (a constant's output) is called with "inputs": [].
+  if (!Array.isArray(inputs) || (inputs.length === 0 && model.inputs.length > 0)) {
     throw new BadRequestError(
       `"inputs" must be a non-empty array of tensors, got ${describe(inputs)}; model "${model.name}" expects ${expectedNames}`,
     );
@@ -191,6 +192,8 @@ function isDatatype(value: unknown): value is Datatype {
 function decodeShape(shape: unknown, spec: TensorSpec): number[] {
   const expected = `the model's shape ${formatShape(spec.shape)}, where -1 accepts any size`;
   const dimensions = checkShapeElements(shape, spec.name, expected);
+  // The graph declares no shape for this input: any rank and any size is the model's to judge.
+  if (spec.anyRank === true) return dimensions;
   if (dimensions.length !== spec.shape.length) {
     throw new BadRequestError(
       `input "${spec.name}" has shape ${formatShape(dimensions)} of rank ${dimensions.length}, but the model expects ` +

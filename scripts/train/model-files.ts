@@ -7,6 +7,8 @@ export interface TrainingResult {
   readonly accuracy: number;
   readonly heldOutRows: number;
   readonly bytes: number;
+  /** Cases of the golden set written beside the model (see held-out-golden-set.ts). */
+  readonly goldenCases: number;
 }
 
 /** The user's model repository, which ships with the demo models and is theirs to replace. */

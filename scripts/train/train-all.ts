@@ -1,3 +1,5 @@
+// Before the runtime's observability loads: its metric lines and INFO logs are for Lambda, not for this console.
+import '../../lambda/local/local-defaults';
 import { DEMO_MODEL_FIXTURES } from './model-files';
 import { trainMnist } from './train-mnist';
 import { trainPenguins } from './train-penguins';
@@ -14,7 +16,7 @@ async function main(): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
       `${name}: held-out accuracy ${result.accuracy.toFixed(4)} on ${result.heldOutRows} rows, ` +
-        `${result.bytes} bytes, ${seconds} s -> ${result.folder}`,
+        `${result.bytes} bytes, golden set of ${result.goldenCases} cases, ${seconds} s -> ${result.folder}`,
     );
   }
   console.log(`the same files, byte for byte -> ${DEMO_MODEL_FIXTURES} (what tests and benchmarks use)`);

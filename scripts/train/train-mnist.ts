@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { writeHeldOutGoldenSet } from './held-out-golden-set';
 import { predictClass, trainMlp } from './mlp';
 import { mlpToOnnx } from './mlp-onnx';
 import { loadMnistSplit, MNIST_DIGITS, MNIST_PIXELS } from './mnist-data';
@@ -53,5 +54,9 @@ export async function trainMnist(): Promise<TrainingResult> {
     labels: [...MNIST_DIGITS],
     metrics: { accuracy, heldOutRows: heldOut.count },
   });
-  return { folder, accuracy, heldOutRows: heldOut.count, bytes: bytes.length };
+  const goldenCases = await writeHeldOutGoldenSet('mnist', 'pixels', {
+    count: heldOut.count,
+    row: (index) => Array.from(heldOut.pixels.subarray(index * MNIST_PIXELS, (index + 1) * MNIST_PIXELS)),
+  });
+  return { folder, accuracy, heldOutRows: heldOut.count, bytes: bytes.length, goldenCases };
 }

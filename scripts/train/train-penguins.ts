@@ -1,5 +1,6 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { forestToOnnx } from './forest-onnx';
+import { writeHeldOutGoldenSet } from './held-out-golden-set';
 import { type TrainingResult, writeModel } from './model-files';
 import { loadPenguinsSplit, PENGUIN_FEATURES, PENGUIN_SPECIES } from './penguins-data';
 import { forestProbabilities, trainRandomForest } from './random-forest';
@@ -49,5 +50,9 @@ export async function trainPenguins(): Promise<TrainingResult> {
     labels: [...PENGUIN_SPECIES],
     metrics: { accuracy, heldOutRows: rows },
   });
-  return { folder, accuracy, heldOutRows: rows, bytes: bytes.length };
+  const goldenCases = await writeHeldOutGoldenSet('penguins', 'features', {
+    count: rows,
+    row: (index) => heldOut.features[index],
+  });
+  return { folder, accuracy, heldOutRows: rows, bytes: bytes.length, goldenCases };
 }

@@ -70,7 +70,6 @@ describe('the JSON schemas', () => {
 
   it.each([
     ['no inputs', { outputs: [] }, 'inputs'],
-    ['an empty inputs list', { inputs: [] }, 'fewer than 1 items'],
     [
       'a datatype outside the protocol',
       { inputs: [{ name: 'x', shape: [1], datatype: 'FLOAT32', data: [1] }] },
@@ -90,6 +89,10 @@ describe('the JSON schemas', () => {
     ],
   ])('reject an infer request with %s before a function runs', (_, body, message) => {
     expect(errorsOf(apiGatewayDialect, SCHEMAS.InferRequest, body)).toContain(message);
+  });
+
+  it('let an empty inputs list through to the runtime, which serves it to a model without inputs', () => {
+    expect(errorsOf(apiGatewayDialect, SCHEMAS.InferRequest, { inputs: [] })).toBeUndefined();
   });
 
   it('reject a predict request without instances', () => {

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { modelNameProblem, modelVersionProblem, scanModelRepository } from '../../contract/model-repository';
@@ -90,6 +91,20 @@ describe('scanModelRepository reports what cannot be a model', () => {
     expect(summary(root)).toEqual({ models: ['penguins/1 -> penguins/1/model.onnx'], warnings: [] });
   });
 
+  it("lists a version's golden set without a warning", () => {
+    const root = repository({
+      'penguins/1/model.onnx': 'x',
+      'penguins/1/golden.json': '{}',
+      'penguins/2/model.onnx': 'x',
+    });
+    const { models, warnings } = scanModelRepository(root);
+    expect(warnings).toEqual([]);
+    expect(models[0].versions.map((version) => version.goldenSetPath)).toEqual([
+      path.join(root, 'penguins', '1', 'golden.json'),
+      undefined,
+    ]);
+  });
+
   it.each<[string, Record<string, Entry>, string]>([
     [
       'a stray file at the root',
@@ -109,7 +124,7 @@ describe('scanModelRepository reports what cannot be a model', () => {
     [
       'a stray file in a version folder',
       { 'penguins/1/model.onnx': 'x', 'penguins/1/labels.txt': '' },
-      `${path.join('penguins', '1', 'labels.txt')} is ignored: only model.onnx and model.json of a version folder are served; move or delete it`,
+      `${path.join('penguins', '1', 'labels.txt')} is ignored: only model.onnx, model.json and golden.json of a version folder are used; move or delete it`,
     ],
   ])('warns about %s and still lists the models', (_case, entries, warning) => {
     expect(summary(repository(entries))).toEqual({
@@ -155,7 +170,24 @@ describe('scanModelRepository reports what cannot be a model', () => {
       '',
       /model folder \S+penguins has no version folders but holds model\.onnx directly: put the model at penguins\/1\/model\.onnx/,
     ],
-    ['a folder named model.onnx', { 'penguins/1/model.onnx/': '' }, '', /model\.onnx is a directory, not a file/],
+    [
+      'a folder named model.onnx',
+      { 'penguins/1/model.onnx/': '' },
+      '',
+      /model\.onnx is a directory, not a regular file/,
+    ],
+    [
+      'a broken model.json in a version that is not the highest',
+      { 'penguins/1/model.onnx': 'x', 'penguins/1/model.json': '{"labels": [', 'penguins/2/model.onnx': 'x' },
+      '',
+      /penguins\/1\/model\.json is not valid JSON \(.+\); fix or delete it$/,
+    ],
+    [
+      'a model.json that is not an object',
+      { 'penguins/1/model.onnx': 'x', 'penguins/1/model.json': '["adelie"]' },
+      '',
+      /penguins\/1\/model\.json must hold a JSON object, got an array$/,
+    ],
     [
       '_tmp as a model name',
       { '_tmp/1/model.onnx': 'x' },
@@ -177,6 +209,26 @@ describe('scanModelRepository reports what cannot be a model', () => {
   ])('fails on %s with a message that says what to do', (_case, entries, pointAt, message) => {
     const root = path.join(repository(entries), pointAt);
     expect(() => scanModelRepository(root)).toThrow(message);
+  });
+});
+
+describe('scanModelRepository never opens what is not a regular file', () => {
+  it.each(['model.onnx', 'model.json'])('fails on a FIFO named %s, naming it', (file) => {
+    const root = repository({ 'penguins/1/model.onnx': 'x' });
+    const fifo = path.join(root, 'penguins', '1', file);
+    rmSync(fifo, { force: true });
+    execFileSync('mkfifo', [fifo]);
+    expect(() => scanModelRepository(root)).toThrow(
+      `${fifo} is a FIFO (named pipe), not a regular file: replace it with the file itself or a link to it`,
+    );
+  });
+
+  it('fails on a link to a FIFO, naming the link', () => {
+    const root = repository({ 'penguins/1/model.onnx': { link: '../../pipe' } });
+    execFileSync('mkfifo', [path.join(root, 'pipe')]);
+    expect(() => scanModelRepository(root)).toThrow(
+      `${path.join(root, 'penguins', '1', 'model.onnx')} is a FIFO (named pipe), not a regular file`,
+    );
   });
 });
 

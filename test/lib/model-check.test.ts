@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { onnx } from 'onnx-proto';
+import { DESCRIPTOR_FILE, descriptorMismatch, parseModelDescriptor, sha256Hex } from '../../contract/model-descriptor';
+import { FileDescriptorSource } from '../../lambda/model/descriptor-source';
 import { FileModelSource, localModels } from '../../lambda/model/model-source';
+import { OnnxRuntimeBackend } from '../../lambda/model/onnx-backend';
 import { loadOnnxModel } from '../../lambda/model/onnx-model';
 import { checkModelsToDeploy } from '../../lib/model-check';
+import { describeModel } from '../../lib/model-description';
 import { encodeModel, ONNX_OPSET } from '../../scripts/train/onnx-graph';
+import { anyRankModel, constantModel, scalarModel } from '../fixtures/fault-models';
 import { allDatatypesModel, writeRepository } from '../fixtures/test-models';
 import { identityModelOf } from '../fixtures/unsupported-models';
 
@@ -47,12 +52,12 @@ const MODEL_FILES: Array<[string, Uint8Array | string, RegExp]> = [
   [
     'a BFLOAT16 model',
     identityModelOf(DataType.BFLOAT16),
-    /model broken version 1 has an input or output of tensor type BFLOAT16, which is not supported: the Open Inference Protocol has no such datatype; re-export the model with inputs and outputs of a supported datatype \(BOOL, .*FP32.*\)/,
+    /model broken version 1 has input "x", output "y" of tensor type BFLOAT16, which is not supported: the Open Inference Protocol has no such datatype; re-export the model with inputs and outputs of a supported datatype \(BOOL, .*FP32.*\)/,
   ],
   [
     'a COMPLEX64 model',
     identityModelOf(DataType.COMPLEX64),
-    /model broken version 1 uses tensor type COMPLEX64, which is not supported by ONNX Runtime; re-export the model/,
+    /model broken version 1 uses tensor type COMPLEX64 \(input "x", output "y"\), which is not supported by ONNX Runtime; re-export the model/,
   ],
   [
     'a model with a sequence output',
@@ -161,7 +166,66 @@ it('cdk synth (bin/) exits with the message before building the stack', async ()
   await expect(run).rejects.toMatchObject({
     code: 1,
     stderr: expect.stringMatching(
-      /^model-endpoint: cannot deploy 1 model file\(s\):\n {2}\S+broken\/1\/model\.onnx: model broken version 1 has an input or output of tensor type BFLOAT16, which is not supported/m,
+      /^model-endpoint: cannot deploy 1 model file\(s\):\n {2}\S+broken\/1\/model\.onnx: model broken version 1 has input "x", output "y" of tensor type BFLOAT16, which is not supported/m,
     ),
+  });
+});
+
+describe('the descriptor synth pins for an input of unknown rank', () => {
+  /** The model and the descriptor synth builds for it, laid out as in an image (model.onnx, descriptor.json). */
+  async function imageOf(bytes: Uint8Array) {
+    const described = brokenModel(bytes).model;
+    const [checked] = await checkModelsToDeploy([described]);
+    if (checked === undefined) throw new Error('checkModelsToDeploy returned no model');
+    const description = describeModel(checked);
+    const dir = mkdtempSync(path.join(tmpdir(), 'image-model-'));
+    writeFileSync(path.join(dir, 'model.onnx'), bytes);
+    writeFileSync(path.join(dir, DESCRIPTOR_FILE), description.descriptorJson);
+    const backend = new OnnxRuntimeBackend(
+      new FileModelSource('broken', '1', path.join(dir, 'model.onnx'), sha256Hex(bytes)),
+      loadOnnxModel,
+      new FileDescriptorSource(path.join(dir, DESCRIPTOR_FILE), description.descriptorSha256),
+    );
+    return { description, backend };
+  }
+
+  it('marks it anyRank, and the runtime session it loads with matches it and runs any rank', async () => {
+    const { description, backend } = await imageOf(anyRankModel());
+    expect(description.descriptor.inputs).toEqual([{ name: 'x', datatype: 'FP32', shape: [-1], anyRank: true }]);
+    expect(parseModelDescriptor(description.descriptorJson, 'descriptor.json')).toEqual(description.descriptor);
+    const model = await backend.load();
+    try {
+      expect(model.spec.inputs).toEqual(description.descriptor.inputs);
+      const [output] = await model.run(
+        [{ name: 'x', datatype: 'FP32', shape: [2, 1, 2], data: Float32Array.from([1, 2, 3, 4]) }],
+        ['y'],
+      );
+      expect(output).toEqual({
+        name: 'y',
+        datatype: 'FP32',
+        shape: [2, 1, 2],
+        data: Float32Array.from([-1, -2, -3, -4]),
+      });
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('keeps a scalar a scalar, and the two never pass for each other', async () => {
+    const { description } = await imageOf(scalarModel());
+    expect(description.descriptorJson).not.toContain('anyRank');
+    expect(description.descriptor.inputs).toEqual([{ name: 'x', datatype: 'FP32', shape: [] }]);
+    const anyRank = (await imageOf(anyRankModel())).description.descriptor;
+    expect(descriptorMismatch(description.descriptor, anyRank)).toBe(
+      'model broken version 1 inputs are x FP32 any rank, but its descriptor says x FP32 []: the model file and its descriptor do not belong together; redeploy',
+    );
+    expect(descriptorMismatch(anyRank, description.descriptor)).toMatch(
+      /^model broken version 1 inputs are x FP32 \[\], but its descriptor says x FP32 any rank:/,
+    );
+  });
+
+  it('passes a model without inputs', async () => {
+    const { description } = await imageOf(constantModel());
+    expect(description.descriptor.inputs).toEqual([]);
   });
 });
