@@ -49,7 +49,7 @@ export function decodePredictRequest(body: unknown, model: ModelSpec): InferRequ
     if (shape.length === MAX_TENSOR_RANK) {
       throw new BadRequestError(
         `"instances" nest deeper than ${MAX_TENSOR_RANK} levels (the most dimensions this server accepts); ` +
-          `model "${model.name}" expects rows of ${input.datatype} ${formatShape(input.shape.slice(1))}`,
+          `model "${model.name}" expects rows of ${input.datatype} ${input.anyRank === true ? 'of any shape' : formatShape(input.shape.slice(1))}`,
       );
     }
     shape.push(row.length);
