@@ -7,6 +7,7 @@
  * message, what the runtime refuses gets a message naming the input and what the model expects.
  */
 import { DATATYPES } from './datatypes';
+import { MAX_TENSOR_RANK } from './limits';
 
 export type JsonSchemaType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
 
@@ -19,6 +20,7 @@ export interface JsonSchema {
   readonly items?: JsonSchema;
   readonly enum?: readonly string[];
   readonly minItems?: number;
+  readonly maxItems?: number;
   readonly minimum?: number;
 }
 
@@ -28,12 +30,20 @@ const SHAPE: JsonSchema = {
   items: { type: 'integer', minimum: 0 },
 };
 
+/** A request's shape: at most MAX_TENSOR_RANK dimensions, which the runtime also checks. */
+const REQUEST_SHAPE: JsonSchema = { ...SHAPE, maxItems: MAX_TENSOR_RANK };
+
+// The protocol's $parameters. The value rule is in the description only: a schema for it needs `additionalProperties`
+// with a list of types, which the shared subset above leaves out, and the runtime refuses other values by name.
+const PARAMETER_VALUES = 'Each value is a string, a number or a boolean.';
+
 const DATATYPE: JsonSchema = { type: 'string', enum: [...DATATYPES] };
 
 const DATA: JsonSchema = {
   description:
     'The elements, row-major, as a flat or nested array: numbers for numeric types (INT64 and UINT64 beyond ' +
-    '2^53 - 1 as decimal strings), true/false for BOOL, strings for BYTES, "NaN", "Infinity", "-Infinity" for floats.',
+    '2^53 - 1 as decimal strings), true/false for BOOL, strings for BYTES, "NaN", "Infinity", "-Infinity" for floats. ' +
+    'BYTES strings travel to the model as UTF-8 text: a NUL character (U+0000) or a lone UTF-16 surrogate is refused.',
 };
 
 const INFER_REQUEST: JsonSchema = {
@@ -45,7 +55,7 @@ const INFER_REQUEST: JsonSchema = {
     id: { type: 'string', description: 'Echoed in the response.' },
     parameters: {
       type: 'object',
-      description: '"binary_data_output": true asks for every output as binary tensor data; others are ignored.',
+      description: `${PARAMETER_VALUES} "binary_data_output": true asks for every output as binary tensor data; others are ignored.`,
     },
     inputs: {
       type: 'array',
@@ -56,13 +66,13 @@ const INFER_REQUEST: JsonSchema = {
         required: ['name', 'shape', 'datatype', 'data'],
         properties: {
           name: { type: 'string' },
-          shape: SHAPE,
+          shape: REQUEST_SHAPE,
           datatype: DATATYPE,
           parameters: {
             type: 'object',
             description:
-              'With the binary tensor data extension, "binary_data_size": <bytes> replaces "data" (in the JSON ' +
-              'header of an application/octet-stream body only).',
+              `${PARAMETER_VALUES} With the binary tensor data extension, "binary_data_size": <bytes> replaces ` +
+              '"data" (in the JSON header of an application/octet-stream body only).',
           },
           data: DATA,
         },
@@ -78,7 +88,7 @@ const INFER_REQUEST: JsonSchema = {
           name: { type: 'string' },
           parameters: {
             type: 'object',
-            description: '"binary_data": true returns this output as binary tensor data.',
+            description: `${PARAMETER_VALUES} "binary_data": true returns this output as binary tensor data.`,
           },
         },
       },

@@ -53,3 +53,10 @@ export function eventBodyBytes(body: Uint8Array, binary: boolean): number {
   }
   return bytes;
 }
+
+/**
+ * The most dimensions a request tensor may have (its `shape` length, and so how deep its `data` may nest): numpy's own
+ * limit since 2.0, so any array a client can build fits. Parsed JSON may nest without bound (JSON.parse handles it);
+ * what the runtime does with it afterwards must not, so a deeper shape is refused before anything walks it.
+ */
+export const MAX_TENSOR_RANK = 64;

@@ -10,12 +10,14 @@ import {
   splitBinaryBody,
 } from './protocol/binary-tensor-data';
 import { BadRequestError, InferenceError } from './protocol/errors';
-import { decodeInferRequest, type InferRequest } from './protocol/infer-request';
+import { decodeInferRequest, INFER_REQUEST_BODY, type InferRequest } from './protocol/infer-request';
 import { encodeInferResponse } from './protocol/infer-response';
+import { quote } from './protocol/json';
+import { parseJsonBody } from './protocol/json-body';
 import { modelMetadata, serverMetadata } from './protocol/metadata';
 import { matchRoute, type Route } from './protocol/routes';
 import type { ModelSpec, Tensor } from './protocol/tensor';
-import { decodePredictRequest, encodePredictResponse } from './protocol/v1-predict';
+import { decodePredictRequest, encodePredictResponse, PREDICT_REQUEST_BODY } from './protocol/v1-predict';
 
 /** An HTTP request as the runtime sees it, whether it came from API Gateway or the local server. */
 export interface ApiRequest {
@@ -105,7 +107,8 @@ async function serveRoute(registry: ModelRegistry, route: Route, request: ApiReq
     }
     case 'predict': {
       const model = await registry.get(route.model);
-      const inferRequest: InferRequest = decodePredictRequest(parseJsonBody(request.body), model.spec);
+      const body = parseJsonBody(request.body, PREDICT_REQUEST_BODY);
+      const inferRequest: InferRequest = decodePredictRequest(body, model.spec);
       const outputs = await runModel(model.spec, () => model.run(inferRequest.inputs, inferRequest.outputs));
       return ok(encodePredictResponse(model.spec, outputs));
     }
@@ -126,7 +129,7 @@ function decodeInfer(request: ApiRequest, model: ModelSpec): InferRequest {
   if (inferRequest.binaryOutputs !== undefined && !acceptsBinaryResponse(accept)) {
     throw new BadRequestError(
       `outputs ${inferRequest.binaryOutputs.map((name) => `"${name}"`).join(', ')} are requested as binary data, but ` +
-        `the Accept header is ${accept === undefined ? 'missing' : JSON.stringify(accept.slice(0, 100))}: API Gateway ` +
+        `the Accept header is ${accept === undefined ? 'missing' : quote(accept)}: API Gateway ` +
         'delivers binary answers as bytes only when Accept starts with application/octet-stream (as base64 text ' +
         'otherwise); send "Accept: application/octet-stream", or ask for JSON outputs ("binary_data": false)',
     );
@@ -136,11 +139,11 @@ function decodeInfer(request: ApiRequest, model: ModelSpec): InferRequest {
 
 function decodeInferBody(request: ApiRequest, model: ModelSpec): InferRequest {
   const headerLength = request.headers?.[INFERENCE_HEADER_CONTENT_LENGTH];
-  if (headerLength === undefined) return decodeInferRequest(parseJsonBody(request.body), model);
-  const body = requireBody(request.body);
+  if (headerLength === undefined) return decodeInferRequest(parseJsonBody(request.body, INFER_REQUEST_BODY), model);
+  const body = request.body ?? '';
   const { header, binary } = splitBinaryBody(typeof body === 'string' ? Buffer.from(body) : body, headerLength);
   return decodeInferRequest(
-    parseJsonBody(header, 'the JSON header (the first Inference-Header-Content-Length bytes)'),
+    parseJsonBody(header, INFER_REQUEST_BODY, 'the JSON header (the first Inference-Header-Content-Length bytes)'),
     model,
     {
       binaryData: binary,
@@ -176,22 +179,4 @@ async function runModel<T>(model: ModelSpec, run: () => Promise<T>): Promise<T> 
     performance.now() - started,
   );
   return outputs;
-}
-
-function requireBody(body: Uint8Array | string | undefined): Uint8Array | string {
-  if (body === undefined || body.length === 0) {
-    throw new BadRequestError('the request has no body; send a JSON object such as {"inputs": [...]}');
-  }
-  return body;
-}
-
-function parseJsonBody(body: Uint8Array | string | undefined, what = 'the request body'): unknown {
-  const text = requireBody(body);
-  try {
-    return JSON.parse(
-      typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'),
-    );
-  } catch (error) {
-    throw new BadRequestError(`${what} is not valid JSON (${(error as Error).message})`);
-  }
 }

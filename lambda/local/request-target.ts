@@ -1,3 +1,5 @@
+import { quote } from '../protocol/json';
+
 /** The path and query of an HTTP request target, as API Gateway would pass them to the function. */
 export interface RequestTarget {
   /** The path as sent: still percent-encoded, dot segments not resolved (API Gateway's REST proxy does neither). */
@@ -38,8 +40,4 @@ function splitQuery(pathAndQuery: string): RequestTarget {
   const mark = pathAndQuery.indexOf('?');
   if (mark === -1) return { path: pathAndQuery, query: new URLSearchParams() };
   return { path: pathAndQuery.slice(0, mark), query: new URLSearchParams(pathAndQuery.slice(mark + 1)) };
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}...` : text);
 }

@@ -1,6 +1,7 @@
 import { RuntimeMetric } from '../../contract/environment';
 import { logger, recordModelTiming, traced } from '../observability';
 import { NotFoundError, ServiceUnavailableError } from '../protocol/errors';
+import { quote, shorten } from '../protocol/json';
 import type { LoadedModel, ModelBackend } from './model-backend';
 
 export interface ModelRegistryOptions {
@@ -196,14 +197,14 @@ export class ModelRegistry {
     const versions = this.slots.get(name);
     if (versions === undefined) {
       const known = this.modelNames.join(', ') || 'none';
-      throw new NotFoundError(`unknown model "${name}"; this endpoint serves: ${known}`);
+      throw new NotFoundError(`unknown model ${quote(name)}; this endpoint serves: ${known}`);
     }
     const chosen = version ?? this.versionsOf(name).at(-1);
     const slot = chosen === undefined ? undefined : versions.get(chosen);
     if (slot === undefined) {
       throw new NotFoundError(
         (version === undefined ? undefined : this.options.unservedVersionMessage?.(name, version)) ??
-          `model "${name}" has no version ${version}; available versions: ${this.versionsOf(name).join(', ')}`,
+          `model "${name}" has no version ${shorten(String(version))}; available versions: ${this.versionsOf(name).join(', ')}`,
       );
     }
     return slot;

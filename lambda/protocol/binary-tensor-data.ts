@@ -9,6 +9,8 @@
  */
 import { BINARY_MEDIA_TYPE } from '../../contract/limits';
 import { BadRequestError } from './errors';
+import { quote } from './json';
+import { bytesElementProblem } from './string-elements';
 import { ARRAY_TYPES, type Datatype, type Tensor, type TensorData } from './tensor';
 import { formatShape } from './tensor-data';
 
@@ -20,7 +22,9 @@ export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length'
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const DECIMAL = /^[0-9]+$/;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// fatal: bytes that are not UTF-8 are refused, never replaced. ignoreBOM: a leading EF BB BF is part of the element
+// (U+FEFF), not a byte order mark to drop, so the model sees every byte that was sent.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Whether a binary answer would reach this client as bytes. API Gateway decodes a binary (base64) answer only when
@@ -44,7 +48,7 @@ export function splitBinaryBody(body: Uint8Array, headerLength: string): BinaryB
   const length = DECIMAL.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(length)) {
     throw new BadRequestError(
-      `Inference-Header-Content-Length must be the JSON header's length in bytes, a decimal integer, got ${JSON.stringify(headerLength.slice(0, 40))}`,
+      `Inference-Header-Content-Length must be the JSON header's length in bytes, a decimal integer, got ${quote(headerLength)}`,
     );
   }
   if (length === 0) {
@@ -144,13 +148,17 @@ function decodeStrings(input: string, shape: readonly number[], size: number, by
           `of binary_data_size ${bytes.byteLength} remain`,
       );
     }
+    const element = bytes.subarray(offset, offset + length);
+    const problem = bytesElementProblem(element);
+    if (problem !== undefined) throw new BadRequestError(`input "${input}": BYTES element ${index} ${problem}`);
     try {
-      strings.push(UTF8.decode(bytes.subarray(offset, offset + length)));
+      strings.push(UTF8.decode(element));
     } catch {
       // ONNX Runtime's Node binding takes strings as JavaScript strings, so bytes that are not UTF-8 would reach the
       // model altered; refusing them is the honest answer.
       throw new BadRequestError(
-        `input "${input}": BYTES element ${index} is not valid UTF-8; this server passes BYTES to the model as text`,
+        `input "${input}": BYTES element ${index} is not valid UTF-8; this server passes BYTES to the model as ` +
+          'UTF-8 text, so encode binary content as text (base64, for example)',
       );
     }
     offset += length;

@@ -1,14 +1,16 @@
 /** Parses and validates an Open Inference Protocol inference request body against the model it is sent to. */
+import { MAX_TENSOR_RANK } from '../../contract/limits';
 import { decodeBinaryTensorData } from './binary-tensor-data';
 import { BadRequestError } from './errors';
-import { describe, isJsonObject, type JsonObject } from './json';
+import { describe, isJsonObject, type JsonObject, quote } from './json';
+import { decodeParameters } from './parameters';
 import { DATATYPES, type Datatype, type ModelSpec, type Tensor, type TensorSpec } from './tensor';
 import { decodeTensorData, formatShape } from './tensor-data';
 
 export interface InferRequest {
   readonly id?: string;
   /** Accepted as the protocol allows, but no parameter changes how this server runs a model. */
-  readonly parameters?: Record<string, unknown>;
+  readonly parameters?: Record<string, string | number | boolean>;
   /** One tensor per model input, in the model's input order. */
   readonly inputs: Tensor[];
   /** The output names to return, in the model's output order; every output when the request names none. */
@@ -29,21 +31,24 @@ export interface DecodeInferRequestOptions {
   readonly binaryData?: Uint8Array;
 }
 
+/** What an inference request body is, for messages about a body that is not one. */
+export const INFER_REQUEST_BODY = 'a JSON object with an "inputs" array';
+
 export function decodeInferRequest(
   body: unknown,
   model: ModelSpec,
   options: DecodeInferRequestOptions = {},
 ): InferRequest {
   if (!isJsonObject(body)) {
-    throw new BadRequestError(`the request body must be a JSON object with "inputs", got ${describe(body)}`);
+    throw new BadRequestError(
+      `the body must be ${INFER_REQUEST_BODY} (the Open Inference Protocol inference request), got ${describe(body)}`,
+    );
   }
-  const { id, parameters } = body;
+  const id = body.id;
   if (id !== undefined && typeof id !== 'string') {
     throw new BadRequestError(`"id" must be a string when present, got ${describe(id)}`);
   }
-  if (parameters !== undefined && !isJsonObject(parameters)) {
-    throw new BadRequestError(`"parameters" must be an object when present, got ${describe(parameters)}`);
-  }
+  const parameters = decodeParameters(body.parameters, 'the request');
   const binaryOutput = parameters?.binary_data_output ?? false;
   if (typeof binaryOutput !== 'boolean') {
     throw new BadRequestError(
@@ -83,7 +88,7 @@ function decodeInputs(inputs: unknown, model: ModelSpec, binaryData: Uint8Array 
       throw new BadRequestError(`inputs[${index}] must have a string "name", got ${describe(name)}`);
     }
     if (!model.inputs.some((spec) => spec.name === name)) {
-      throw new BadRequestError(`unknown input "${name}": model "${model.name}" expects ${expectedNames}`);
+      throw new BadRequestError(`unknown input ${quote(name)}: model "${model.name}" expects ${expectedNames}`);
     }
     if (received.has(name)) {
       throw new BadRequestError(`input "${name}" is given more than once; send each input once`);
@@ -121,14 +126,8 @@ function decodeInputs(inputs: unknown, model: ModelSpec, binaryData: Uint8Array 
 
 /** The input's `binary_data_size` parameter, or undefined when its data is JSON. */
 function binaryDataSize(input: JsonObject, name: string, binaryData: Uint8Array | undefined): number | undefined {
-  const parameters = input.parameters;
-  if (parameters === undefined) return undefined;
-  if (!isJsonObject(parameters)) {
-    throw new BadRequestError(
-      `input "${name}": "parameters" must be an object when present, got ${describe(parameters)}`,
-    );
-  }
-  const size = parameters.binary_data_size;
+  const parameters = decodeParameters(input.parameters, `input "${name}"`);
+  const size = parameters?.binary_data_size;
   if (size === undefined) return undefined;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw new BadRequestError(
@@ -192,14 +191,7 @@ function isDatatype(value: unknown): value is Datatype {
 
 function decodeShape(shape: unknown, spec: TensorSpec): number[] {
   const expected = `the model's shape ${formatShape(spec.shape)}, where -1 accepts any size`;
-  if (!Array.isArray(shape) || !shape.every((dimension) => Number.isSafeInteger(dimension) && dimension >= 0)) {
-    throw new BadRequestError(
-      `input "${spec.name}": "shape" must be an array of non-negative integers matching ${expected}, got ${
-        Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)
-      }`,
-    );
-  }
-  const dimensions: number[] = shape;
+  const dimensions = checkShapeElements(shape, spec.name, expected);
   // The graph declares no shape for this input: any rank and any size is the model's to judge.
   if (spec.anyRank === true) return dimensions;
   if (dimensions.length !== spec.shape.length) {
@@ -217,6 +209,25 @@ function decodeShape(shape: unknown, spec: TensorSpec): number[] {
     }
   });
   return dimensions;
+}
+
+/**
+ * The shape as an array of non-negative integers, checked without walking into anything it holds: the message names
+ * the first bad dimension rather than printing the value, which may nest thousands of arrays deep.
+ */
+function checkShapeElements(shape: unknown, name: string, expected: string): number[] {
+  const rule = `"shape" must be an array of non-negative integers matching ${expected}`;
+  if (!Array.isArray(shape)) throw new BadRequestError(`input "${name}": ${rule}, got ${describe(shape)}`);
+  if (shape.length > MAX_TENSOR_RANK) {
+    throw new BadRequestError(
+      `input "${name}": "shape" has ${shape.length} dimensions, but this server accepts at most ${MAX_TENSOR_RANK}; ${rule}`,
+    );
+  }
+  const bad = shape.findIndex((dimension) => !Number.isSafeInteger(dimension) || dimension < 0);
+  if (bad !== -1) {
+    throw new BadRequestError(`input "${name}": ${rule}, but "shape"[${bad}] is ${describe(shape[bad])}`);
+  }
+  return shape;
 }
 
 interface RequestedOutputs {
@@ -239,12 +250,15 @@ function decodeRequestedOutputs(outputs: unknown, model: ModelSpec, binaryByDefa
   const requested = new Set<string>();
   const binary = new Set<string>();
   outputs.forEach((output: unknown, index) => {
-    if (!isJsonObject(output) || typeof output.name !== 'string') {
+    if (!isJsonObject(output)) {
       throw new BadRequestError(`outputs[${index}] must be an object with a string "name", got ${describe(output)}`);
     }
     const name = output.name;
+    if (typeof name !== 'string') {
+      throw new BadRequestError(`outputs[${index}] must have a string "name", got ${describe(name)}`);
+    }
     if (!allNames.includes(name)) {
-      throw new BadRequestError(`unknown output "${name}": ${expected}`);
+      throw new BadRequestError(`unknown output ${quote(name)}: ${expected}`);
     }
     if (requested.has(name)) {
       throw new BadRequestError(`output "${name}" is requested more than once; request each output once`);
@@ -260,14 +274,7 @@ function decodeRequestedOutputs(outputs: unknown, model: ModelSpec, binaryByDefa
 
 /** An output's own `binary_data` parameter overrides the request's `binary_data_output`, as in Triton. */
 function isBinaryOutput(output: JsonObject, name: string, binaryByDefault: boolean): boolean {
-  const parameters = output.parameters;
-  if (parameters === undefined) return binaryByDefault;
-  if (!isJsonObject(parameters)) {
-    throw new BadRequestError(
-      `output "${name}": "parameters" must be an object when present, got ${describe(parameters)}`,
-    );
-  }
-  const binary = parameters.binary_data ?? binaryByDefault;
+  const binary = decodeParameters(output.parameters, `output "${name}"`)?.binary_data ?? binaryByDefault;
   if (typeof binary !== 'boolean') {
     throw new BadRequestError(`output "${name}": "binary_data" must be true or false, got ${describe(binary)}`);
   }

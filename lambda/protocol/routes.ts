@@ -2,9 +2,16 @@
  * Maps an HTTP verb and path to one of the API's operations, independent of how the request arrived. The paths and
  * verbs are those of the contract's route table.
  */
-import { describeRoutes, expandPath, type HttpMethod, type Operation, ROUTES } from '../../contract/http-api';
-import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
+import {
+  describeRoutes,
+  expandPath,
+  type HttpMethod,
+  type Operation,
+  PATH_PARAMETERS,
+  ROUTES,
+} from '../../contract/http-api';
 import { MethodNotAllowedError, NotFoundError } from './errors';
+import { quote } from './json';
 
 export type Route =
   | { readonly kind: 'live' }
@@ -55,7 +62,11 @@ export function matchRoute(method: string, path: string): Route {
   const chosen = matches.find((match) => match.method === method.toUpperCase());
   if (chosen === undefined) {
     const allowed = [...new Set(matches.map((match) => match.method))];
-    throw new MethodNotAllowedError(`${method} is not allowed on ${normalized}; use ${allowed.join(' or ')}`, allowed);
+    throw new MethodNotAllowedError(
+      // The method needs no quoting: API Gateway and Node's HTTP parser pass only the methods HTTP defines.
+      `${method} is not allowed on ${quote(normalized)}; use ${allowed.join(' or ')}`,
+      allowed,
+    );
   }
   return routeOf(chosen.operation, model, version);
 }
@@ -74,26 +85,38 @@ function normalizePath(path: string): string {
   return withoutQuery.length > 1 && withoutQuery.endsWith('/') ? withoutQuery.slice(0, -1) : withoutQuery;
 }
 
-// A name or version the repository could never hold names no model, so it is a 404 like any unknown model.
+/**
+ * A name or version the repository could never hold names no model, so it is a 404 like any unknown model, with the
+ * rule it breaks. The path arrives as the client sent it (API Gateway REST APIs keep percent-encoding), so `.`, `..`,
+ * `%2e%2e` and `a%2Fb` are each one segment here, and each breaks the rule; none is resolved into another path.
+ */
 function checkModel(name: string): string {
-  if (!MODEL_NAME_PATTERN.test(name)) {
+  if (!PATH_PARAMETERS.model.pattern.test(name)) {
     throw new NotFoundError(
-      `no model named ${quote(name)}: model names are lowercase letters, digits, "-" and "_", starting with a letter or digit`,
+      `no model named ${quote(name)}: model names are lowercase letters, digits, "-" and "_", starting with a ` +
+        `letter or digit${firstCharacterOutside(name, /[a-z0-9_-]/)}`,
     );
   }
   return name;
 }
 
 function checkVersion(model: string, version: string): string {
-  if (!MODEL_VERSION_PATTERN.test(version)) {
+  if (!PATH_PARAMETERS.version.pattern.test(version)) {
     throw new NotFoundError(
-      `model "${model}" has no version ${quote(version)}: versions are positive integers without leading zeros, such as 1`,
+      `model ${quote(model)} has no version ${quote(version)}: versions are positive integers without leading ` +
+        'zeros, such as 1',
     );
   }
   return version;
 }
 
-/** Quotes a client-supplied path part, cut short so that an error never echoes a huge URL. */
-function quote(text: string): string {
-  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}...` : text);
+/** `, not "." (character 0)`: where a name first breaks its character rule, or what makes it break the rule. */
+function firstCharacterOutside(name: string, allowed: RegExp): string {
+  if (name === '') return ', not empty';
+  let index = 0;
+  for (const character of name) {
+    if (!allowed.test(character)) return `, not ${quote(character)} (character ${index})`;
+    index++;
+  }
+  return `, not ${quote(name.charAt(0))} first`;
 }

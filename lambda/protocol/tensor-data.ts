@@ -1,11 +1,15 @@
+// String.prototype.isWellFormed (ES2024) is in every Node.js this runs on (20 and later).
+/// <reference lib="es2024.string" />
 /**
  * Turns a request tensor's JSON `data` (flat or nested, row-major) into the typed array ONNX Runtime takes. This is
  * the hot path of every inference: each element is checked and written in one tight loop per datatype, with no
  * intermediate arrays and no per-element closures; everything slow happens only once an element is known to be bad.
  */
+import { MAX_TENSOR_RANK } from '../../contract/limits';
 import { BadRequestError } from './errors';
 import { toHalfBits } from './fp16';
 import { describe } from './json';
+import { stringElementProblem } from './string-elements';
 import { ARRAY_TYPES, type Datatype, type TensorData } from './tensor';
 
 /** Inclusive ranges of the integer datatypes that fit in a JavaScript number exactly. */
@@ -82,7 +86,13 @@ export function decodeTensorData(
   }
 
   // Check the nesting first, touching only arrays, so that a shape that promises more elements than the body holds is
-  // rejected before anything of that size is allocated.
+  // rejected before anything of that size is allocated. The walk recurses once per dimension, so the rank is bounded
+  // here too, whatever the caller checked: nested data may be arbitrarily deep, the walk never is.
+  if (shape.length > MAX_TENSOR_RANK) {
+    throw new BadRequestError(
+      `input "${input}": shape has ${shape.length} dimensions, but this server accepts at most ${MAX_TENSOR_RANK}`,
+    );
+  }
   if (shape.length < 2) {
     throw new BadRequestError(
       `input "${input}": data nests arrays, but shape ${formatShape(shape)} has rank ${shape.length}; ` +
@@ -202,6 +212,11 @@ function fillRow(sink: Sink, row: readonly unknown[], offset: number, site: Site
       for (let i = 0; i < n; i++) {
         const value = row[i];
         if (typeof value !== 'string') throw elementError(site, offset + i, value, 'a string');
+        // Two native scans per element keep ordinary text fast; only a bad element is looked at closely.
+        if (value.indexOf('\u0000') !== -1 || !value.isWellFormed()) {
+          const problem = stringElementProblem(value) ?? 'is not text ONNX Runtime can carry';
+          throw new BadRequestError(`input "${site.input}": ${elementPath(offset + i, site)} ${problem}`);
+        }
         array[offset + i] = value;
       }
       return;
@@ -266,6 +281,10 @@ function elementPath(index: number, site: Site): string {
   return `data${indices.map((i) => `[${i}]`).join('')}`;
 }
 
+// Enough dimensions to recognise a shape by; a longer one is cut so that a message never grows with the request.
+const SHAPE_DIMENSIONS_SHOWN = 16;
+
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  if (shape.length <= SHAPE_DIMENSIONS_SHOWN) return `[${shape.join(', ')}]`;
+  return `[${shape.slice(0, SHAPE_DIMENSIONS_SHOWN).join(', ')}, ... (${shape.length} dimensions)]`;
 }

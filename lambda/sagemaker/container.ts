@@ -10,6 +10,7 @@ import type { ModelBackend, PlaceModel } from '../model/model-backend';
 import { ModelRegistry } from '../model/model-registry';
 import { logger } from '../observability';
 import { InferenceError } from '../protocol/errors';
+import { quote } from '../protocol/json';
 import { serveRequest } from '../serve-request';
 import { invocationAnswer, invocationRequest } from './invocations';
 
@@ -105,7 +106,7 @@ async function answer(
       default:
         return sendError(
           404,
-          `no such operation ${JSON.stringify(route)}; this container serves GET /ping and POST /invocations`,
+          `no such operation ${quote(route)}; this container serves GET /ping and POST /invocations`,
         );
     }
   } catch (error) {

@@ -3,6 +3,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { expandPath, type Operation, ROUTES } from '../../contract/http-api';
 import { type JsonSchema, SCHEMAS } from '../../contract/json-schemas';
+import { MAX_TENSOR_RANK } from '../../contract/limits';
 import { createApiGatewayHandler } from '../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../lambda/model/model-registry';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
@@ -29,8 +30,8 @@ const PENGUINS = [
 const REQUEST_BODIES: Readonly<Partial<Record<Operation, object>>> = {
   infer: {
     id: 'req-1',
-    parameters: { note: 'ignored' },
-    inputs: [{ name: 'features', shape: [2, 4], datatype: 'FP32', data: PENGUINS }],
+    parameters: { note: 'ignored', count: 2, flag: true },
+    inputs: [{ name: 'features', shape: [2, 4], datatype: 'FP32', data: PENGUINS, parameters: { note: 'x' } }],
     outputs: [{ name: 'label', parameters: { binary_data: false } }],
   },
   predict: { instances: PENGUINS },
@@ -76,6 +77,16 @@ describe('the JSON schemas', () => {
     ],
     ['an input without data', { inputs: [{ name: 'x', shape: [1], datatype: 'FP32' }] }, 'data'],
     ['a negative dimension', { inputs: [{ name: 'x', shape: [-1], datatype: 'FP32', data: [] }] }, '>= 0'],
+    [
+      'more dimensions than the runtime accepts',
+      { inputs: [{ name: 'x', shape: new Array(MAX_TENSOR_RANK + 1).fill(1), datatype: 'FP32', data: [1] }] },
+      `more than ${MAX_TENSOR_RANK} items`,
+    ],
+    [
+      'an id that is not a string',
+      { id: 7, inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [1] }] },
+      'string',
+    ],
   ])('reject an infer request with %s before a function runs', (_, body, message) => {
     expect(errorsOf(apiGatewayDialect, SCHEMAS.InferRequest, body)).toContain(message);
   });

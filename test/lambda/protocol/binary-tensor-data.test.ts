@@ -67,6 +67,11 @@ describe('decodeBinaryTensorData', () => {
     expect(decodeBinaryTensorData('x', 'BYTES', [2, 2], at(3, bytesElements(strings)))).toEqual(strings);
   });
 
+  it('keeps a leading EF BB BF as the character U+FEFF, not a byte order mark to drop', () => {
+    const element = Buffer.from([4, 0, 0, 0, 0xef, 0xbb, 0xbf, 0x61]);
+    expect(decodeBinaryTensorData('x', 'BYTES', [1], element)).toEqual(['\ufeffa']);
+  });
+
   it('decodes an empty tensor from no bytes', () => {
     expect(decodeBinaryTensorData('x', 'FP32', [0, 4], new Uint8Array(0))).toEqual(new Float32Array(0));
     expect(decodeBinaryTensorData('x', 'BYTES', [0], new Uint8Array(0))).toEqual([]);
@@ -110,6 +115,13 @@ describe('decodeBinaryTensorData', () => {
       [1],
       Buffer.from([2, 0, 0, 0, 0xc3, 0x28]),
       ['BYTES element 0 is not valid UTF-8'],
+    ],
+    [
+      'a BYTES element with a NUL byte',
+      'BYTES',
+      [2],
+      Buffer.concat([bytesElements(['a']), Buffer.from([3, 0, 0, 0, 0x61, 0x00, 0x62])]),
+      ['BYTES element 1 holds a NUL byte at byte 1', 'ONNX Runtime string tensors cannot carry'],
     ],
   ])('rejects %s', (_case, datatype, shape, bytes, fragments) => {
     expectBadRequest(() => decodeBinaryTensorData('x', datatype, shape, bytes), ...fragments);

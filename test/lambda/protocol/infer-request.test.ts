@@ -1,7 +1,9 @@
 import { DATATYPES } from '../../../contract/datatypes';
+import { MAX_TENSOR_RANK } from '../../../contract/limits';
 import { BadRequestError } from '../../../lambda/protocol/errors';
 import { decodeInferRequest } from '../../../lambda/protocol/infer-request';
 import type { Datatype } from '../../../lambda/protocol/tensor';
+import { decodeTensorData } from '../../../lambda/protocol/tensor-data';
 import { classifier, singleInputModel, thrownBy } from './models';
 
 /** A valid request for `classifier`, with `overrides` merged into the body. */
@@ -323,7 +325,7 @@ describe('decodeInferRequest', () => {
         'a negative dimension',
         { shape: [-1, 3] },
         'input "features": "shape" must be an array of non-negative integers',
-        'got [-1,3]',
+        '"shape"[0] is number -1',
       ],
       ['a fractional dimension', { shape: [1.5, 3] }, '"shape" must be an array of non-negative integers'],
       ['a string dimension', { shape: ['2', 3] }, '"shape" must be an array of non-negative integers'],
@@ -442,7 +444,7 @@ describe('decodeInferRequest', () => {
         'outputs[0] must be an object with a string "name"',
         'got the string "label"',
       ],
-      ['an output without a name', [{}], 'outputs[0] must be an object with a string "name"'],
+      ['an output without a name', [{}], 'outputs[0] must have a string "name", got nothing'],
       [
         'an unknown output',
         [{ name: 'scores' }],
@@ -456,6 +458,65 @@ describe('decodeInferRequest', () => {
       ],
     ])('rejects %s', (_, outputs, ...fragments) => {
       expectBadRequest(() => decodeInferRequest(classifierBody({ outputs }), classifier), ...fragments);
+    });
+  });
+
+  describe('parameters', () => {
+    it('keeps request parameters of every protocol type', () => {
+      const parameters = { text: 'x', count: 3, ratio: 0.5, flag: false };
+      expect(decodeInferRequest(classifierBody({ parameters }), classifier).parameters).toEqual(parameters);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['a request parameter that is an array', { parameters: { a: [] } }, 'the request: parameter "a"'],
+      [
+        'an input parameter that is null',
+        {
+          inputs: [
+            { name: 'features', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3], parameters: { b: null } },
+            { name: 'ids', shape: [1], datatype: 'INT64', data: [7] },
+          ],
+        },
+        'input "features": parameter "b"',
+      ],
+      [
+        'an output parameter that is an object',
+        { outputs: [{ name: 'label', parameters: { c: { d: 1 } } }] },
+        'output "label": parameter "c"',
+      ],
+    ])('rejects %s, naming its owner and the parameter', (_, overrides, where) => {
+      expectBadRequest(
+        () => decodeInferRequest(classifierBody(overrides), classifier),
+        where,
+        'must be a string, a number or a boolean',
+      );
+    });
+  });
+
+  describe('bounded nesting', () => {
+    it('rejects a shape of more than MAX_TENSOR_RANK dimensions before looking at its elements', () => {
+      const shape = new Array(MAX_TENSOR_RANK + 1).fill([]);
+      expectBadRequest(
+        () => decodeInferRequest(withFeatures({ shape }), classifier),
+        `"shape" has ${MAX_TENSOR_RANK + 1} dimensions, but this server accepts at most ${MAX_TENSOR_RANK}`,
+      );
+    });
+
+    it('accepts a shape of exactly MAX_TENSOR_RANK dimensions as far as the rank check', () => {
+      const shape = new Array(MAX_TENSOR_RANK).fill(1);
+      const spec = singleInputModel('FP32', shape);
+      const data = [JSON.parse(`${'['.repeat(MAX_TENSOR_RANK - 1)}1${']'.repeat(MAX_TENSOR_RANK - 1)}`)];
+      const request = decodeInferRequest({ inputs: [{ name: 'x', shape, datatype: 'FP32', data }] }, spec);
+      expect(request.inputs[0]?.data).toEqual(new Float32Array([1]));
+    });
+
+    it('rejects nested data walked with a shape deeper than MAX_TENSOR_RANK, whoever checked the shape', () => {
+      const depth = 100_000;
+      const data = JSON.parse(`${'['.repeat(depth)}1${']'.repeat(depth)}`);
+      expectBadRequest(
+        () => decodeTensorData('x', 'FP32', new Array(depth).fill(1), data),
+        `input "x": shape has ${depth} dimensions, but this server accepts at most ${MAX_TENSOR_RANK}`,
+      );
     });
   });
 });

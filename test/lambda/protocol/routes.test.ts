@@ -95,6 +95,6 @@ describe('matchRoute', () => {
     expect(error).toBeInstanceOf(MethodNotAllowedError);
     expect((error as MethodNotAllowedError).statusCode).toBe(405);
     expect((error as MethodNotAllowedError).allowed).toEqual([allowed]);
-    expect((error as Error).message).toContain(`${method} is not allowed on ${path}; use ${allowed}`);
+    expect((error as Error).message).toContain(`${method} is not allowed on "${path}"; use ${allowed}`);
   });
 });

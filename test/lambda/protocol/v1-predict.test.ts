@@ -34,8 +34,14 @@ describe('decodePredictRequest', () => {
   });
 
   it.each<[string, unknown, ...string[]]>([
-    ['a body that is not an object', [[1, 2, 3]], '{"instances": [row, ...]}'],
-    ['a body without instances', { inputs: [[1, 2, 3]] }, '{"instances": [row, ...]}', '"instances" as nothing'],
+    ['a body that is not an object', [[1, 2, 3]], 'the body must be a JSON object with an "instances" array'],
+    [
+      'a body without instances',
+      { inputs: [[1, 2, 3]] },
+      'the body must be a JSON object with an "instances" array',
+      '("inputs", the columnar form, is not supported)',
+      '"instances" as nothing',
+    ],
     ['empty instances', { instances: [] }, 'at least one row'],
     [
       'rows of different lengths',
