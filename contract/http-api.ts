@@ -91,7 +91,8 @@ export const ROUTES: readonly HttpRoute[] = [
     method: 'GET',
     path: '/v2/models/{model}[/versions/{version}]',
     summary: 'Model metadata: input and output names, datatypes and shapes',
-    answer: '`{"name", "versions", "platform": "onnxruntime_onnx", "inputs", "outputs"}`; dynamic dims are `-1`',
+    answer:
+      '`{"name", "versions", "platform": "onnxruntime_onnx", "inputs", "outputs"}`; dynamic dims are `-1`, and a tensor of unknown rank shows `[-1]` (any rank)',
     response: 'ModelMetadata',
     errors: [404, 503],
   },
