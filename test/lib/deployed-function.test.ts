@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -15,6 +15,7 @@ import { ModelEnvironment } from '../../contract/environment';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS, demoModelFile } from '../support/demo-models';
+import { putObjectAndWait } from '../support/s3-put';
 import { buildCheckedStack } from './synth';
 
 // The artifact `cdk deploy` ships, run as Lambda runs it: the ES module bundle esbuild produced at synth, with the
@@ -72,21 +73,19 @@ beforeAll(async () => {
     region: 'eu-west-1',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
-  await client.send(
-    new PutObjectCommand({
-      Bucket: BUCKET,
-      Key: functionEnvironment[ModelEnvironment.key],
-      Body: fs.readFileSync(demoModelFile('penguins')),
-    }),
+  await putObjectAndWait(
+    client,
+    BUCKET,
+    functionEnvironment[ModelEnvironment.key],
+    fs.readFileSync(demoModelFile('penguins')),
   );
   // The descriptor beside it, as the upload puts it there.
   const [artifact] = stack.modelStore.artifacts;
-  await client.send(
-    new PutObjectCommand({
-      Bucket: BUCKET,
-      Key: functionEnvironment[ModelEnvironment.descriptorKey],
-      Body: artifact?.descriptorJson,
-    }),
+  await putObjectAndWait(
+    client,
+    BUCKET,
+    functionEnvironment[ModelEnvironment.descriptorKey],
+    artifact?.descriptorJson ?? '',
   );
   client.destroy();
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import S3rver from 's3rver';
 import { buildModelDescriptor, serializeModelDescriptor } from '../../../contract/model-descriptor';
@@ -16,6 +16,7 @@ import { SageMakerForwarderBackend } from '../../../lambda/model/sagemaker-forwa
 import { logger } from '../../../lambda/observability';
 import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { demoModelFile } from '../../support/demo-models';
+import { putObjectAndWait } from '../../support/s3-put';
 
 /** A registry of ONNX Runtime models on the main thread, as the Lambda handler builds it. */
 const registryOf = (sources: ModelSource[], options?: ModelRegistryOptions) =>
@@ -69,7 +70,7 @@ function source(overrides: Partial<{ key: string; sha256: string }> = {}, s3 = c
 
 beforeAll(async () => {
   await startServer();
-  await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: PENGUINS }));
+  await putObjectAndWait(client(), BUCKET, KEY, PENGUINS);
 });
 afterAll(async () => {
   // Keep-alive sockets would otherwise hold the test worker open after the server is gone.
@@ -172,7 +173,7 @@ describe('the pinned descriptor in the bucket', () => {
     new S3DescriptorSource(client(), { bucket: BUCKET, key: DESCRIPTOR_KEY, sha256 });
 
   beforeAll(async () => {
-    await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: DESCRIPTOR_KEY, Body: text }));
+    await putObjectAndWait(client(), BUCKET, DESCRIPTOR_KEY, text);
   });
 
   it('serves a model whose session matches the descriptor', async () => {

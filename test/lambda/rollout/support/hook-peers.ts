@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import S3rver from 's3rver';
 import { PreTrafficHookEnvironment } from '../../../../contract/environment';
@@ -16,6 +16,7 @@ import type { PreTrafficHookClients } from '../../../../lambda/rollout/pre-traff
 import { lambdaContext } from '../../../support/api-gateway-events';
 import { DEMO_MODELS, type DemoModelName } from '../../../support/demo-models';
 import { onnxBackendsOf } from '../../../support/model-backends';
+import { putObjectAndWait } from '../../../support/s3-put';
 import { type CodeDeployServer, startCodeDeployServer } from './codedeploy-server';
 import { type FunctionCode, type LambdaInvokeServer, startLambdaInvokeServer } from './lambda-invoke-server';
 import { perturbedPenguinsRepository } from './perturbed-penguins';
@@ -105,6 +106,9 @@ export async function startHookPeers(): Promise<HookPeers> {
     lambda: new LambdaClient({ ...common, endpoint: lambda.endpoint }),
     codeDeploy: new CodeDeployClient({ ...common, endpoint: codeDeploy.endpoint }),
   };
+  // Content-addressed keys are written once, as ModelStore does: rewriting an object s3rver is still serving from an
+  // earlier test could let a read see the file mid-rewrite.
+  const stored = new Set<string>();
   return {
     clients,
     codeDeploy,
@@ -112,7 +116,8 @@ export async function startHookPeers(): Promise<HookPeers> {
     async putGoldenSet(model, version, bytes) {
       const sha256 = sha256Hex(bytes);
       const key = `models/${model}/${version}/${sha256}.golden.json`;
-      await clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes }));
+      if (!stored.has(key)) await putObjectAndWait(clients.s3, BUCKET, key, bytes);
+      stored.add(key);
       return { key, sha256 };
     },
     environment: (target, model, version, golden) => ({
