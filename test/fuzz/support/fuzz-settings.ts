@@ -15,6 +15,9 @@ const FUZZ_PATH = process.env.FUZZ_PATH || undefined;
 /** A long local run (`npm run fuzz`) rather than CI's short one. */
 export const LONG_RUN = FUZZ_RUNS !== undefined;
 
+/** Jest's limit for one property: CI's short runs take seconds; long runs and surveys take what they take. */
+export const PROPERTY_TIMEOUT_MS = LONG_RUN || process.env.FUZZ_SURVEY === '1' ? 6 * 60 * 60 * 1000 : 60_000;
+
 /** Longest wait for one answer: past it, the request counts as a hang. */
 export const REQUEST_TIMEOUT_MS = 5_000;
 

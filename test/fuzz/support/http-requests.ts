@@ -29,18 +29,18 @@ const headerValue = fc.oneof(
  * the request (Content-Length, Transfer-Encoding, Host, Connection, Content-Type, Accept and
  * Inference-Header-Content-Length) are each the subject of their own cases.
  */
-export const neutralHeaders: fc.Arbitrary<[string, string][]> = fc.array(
-  fc.tuple(
-    fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) },
-      { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS.map((key) => key.toUpperCase())) },
-      { weight: 3, arbitrary: token.filter((name) => !RESERVED_HEADERS.has(name.toLowerCase())) },
-      { weight: 2, arbitrary: fc.constantFrom('X-Request-Id', 'User-Agent', 'Authorization', 'Cookie', 'X-Api-Key') },
-    ),
-    headerValue,
-  ),
-  { maxLength: 4 },
-);
+export function neutralHeaders(prototypeKeys = true): fc.Arbitrary<[string, string][]> {
+  const names = fc.oneof(
+    { weight: 3, arbitrary: token.filter((name) => !RESERVED_HEADERS.has(name.toLowerCase())) },
+    { weight: 2, arbitrary: fc.constantFrom('X-Request-Id', 'User-Agent', 'Authorization', 'Cookie', 'X-Api-Key') },
+  );
+  const withKeys = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) },
+    { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS.map((key) => key.toUpperCase())) },
+    { weight: 2, arbitrary: names },
+  );
+  return fc.array(fc.tuple(prototypeKeys ? withKeys : names, headerValue), { maxLength: 4 });
+}
 
 const RESERVED_HEADERS = new Set([
   'content-length',
@@ -59,13 +59,18 @@ const RESERVED_HEADERS = new Set([
 ]);
 
 /** Query parameters, which no route reads: prototype keys, random names, repeated names, empty values. */
-export const queryParameters: fc.Arbitrary<[string, string][]> = fc.array(
-  fc.tuple(
-    fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), token, fc.constant('')),
-    fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('', '1', '__proto__')),
-  ),
-  { maxLength: 4 },
-);
+export function queryParameters(prototypeKeys = true): fc.Arbitrary<[string, string][]> {
+  const names = prototypeKeys
+    ? fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), token, fc.constant(''))
+    : fc.oneof(token, fc.constant(''));
+  return fc.array(
+    fc.tuple(
+      names.filter((name) => prototypeKeys || !PROTOTYPE_KEYS.includes(name)),
+      fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('', '1', '__proto__')),
+    ),
+    { maxLength: 4 },
+  );
+}
 
 /** `?a=1&b=2` with every name and value percent-encoded, or '' for none. */
 export function queryString(parameters: readonly [string, string][]): string {
@@ -114,7 +119,10 @@ export function routePath(servedModels: readonly string[]): fc.Arbitrary<PathTar
     { weight: 3, arbitrary: fc.constantFrom(...INVALID_NAMES) },
     { weight: 1, arbitrary: fc.integer({ min: 200, max: 20_000 }).map((length) => 'a'.repeat(length)) },
   );
-  const version = fc.oneof({ weight: 3, arbitrary: fc.constant('1') }, { weight: 2, arbitrary: fc.constantFrom(...VERSIONS) });
+  const version = fc.oneof(
+    { weight: 3, arbitrary: fc.constant('1') },
+    { weight: 2, arbitrary: fc.constantFrom(...VERSIONS) },
+  );
   return fc.tuple(fc.constantFrom(...templates), model, version).map(([{ template, operation }, name, v]) => {
     const path = template.replace('{model}', name).replace('{version}', v);
     return {
@@ -183,4 +191,18 @@ export function allowedStatuses(method: string, target: PathTarget, servedModels
   }
   if (method === 'POST') return [400];
   return target.operation === 'ready' || target.operation === 'modelReady' ? [200, 503] : [200];
+}
+
+/** A path for the regression corpus, described as `routePath` would describe it. */
+export function routeTarget(path: string, routeMethods: readonly string[]): PathTarget {
+  const model = /^\/v[12]\/models\/([^/:]+)/.exec(path)?.[1];
+  const version = /\/versions\/([^/]+)/.exec(path)?.[1];
+  const operation = path.endsWith('/ready') ? 'modelReady' : path.endsWith('/infer') ? 'infer' : undefined;
+  return {
+    path,
+    routeMethods,
+    ...(operation !== undefined && { operation }),
+    ...(model !== undefined && { model }),
+    ...(version !== undefined && { version }),
+  };
 }

@@ -47,9 +47,7 @@ function shapeFor(spec: FuzzTensorSpec, sizes: CaseOptions): fc.Arbitrary<number
   if (spec.shape === 'any') return fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 });
   const rows = spec.shape[1] === 784 ? Math.min(sizes.rows, 2) : sizes.rows;
   return fc.tuple(
-    ...spec.shape.map((dimension) =>
-      dimension === -1 ? fc.integer({ min: 0, max: rows }) : fc.constant(dimension),
-    ),
+    ...spec.shape.map((dimension) => (dimension === -1 ? fc.integer({ min: 0, max: rows }) : fc.constant(dimension))),
   );
 }
 
@@ -59,13 +57,18 @@ function sizeOf(shape: readonly number[]): number {
 
 function tensorCase(spec: FuzzTensorSpec, sizes: CaseOptions, binaryForm: boolean): fc.Arbitrary<TensorCase> {
   return shapeFor(spec, sizes).chain((shape) =>
-    fc.record({
-      spec: fc.constant(spec),
-      shape: fc.constant(shape),
-      elements: fc.array(elementOf(spec.datatype, sizes.strings), { minLength: sizeOf(shape), maxLength: sizeOf(shape) }),
-      nested: shape.length >= 2 ? fc.boolean() : fc.constant(false),
-      binary: binaryForm ? fc.boolean() : fc.constant(false),
-    }).map((tensor) => (tensor.binary && spec.datatype === 'BYTES' ? asUtf8(tensor) : tensor)),
+    fc
+      .record({
+        spec: fc.constant(spec),
+        shape: fc.constant(shape),
+        elements: fc.array(elementOf(spec.datatype, sizes.strings), {
+          minLength: sizeOf(shape),
+          maxLength: sizeOf(shape),
+        }),
+        nested: shape.length >= 2 ? fc.boolean() : fc.constant(false),
+        binary: binaryForm ? fc.boolean() : fc.constant(false),
+      })
+      .map((tensor) => (tensor.binary && spec.datatype === 'BYTES' ? asUtf8(tensor) : tensor)),
   );
 }
 
@@ -97,7 +100,11 @@ const extraParameters = fc.dictionary(
 );
 
 /** A valid inference request to one of `models`; `binaryForm` lets inputs travel as binary tensor data. */
-export function inferCase(models: readonly FuzzModel[], sizes: CaseOptions, binaryForm: boolean): fc.Arbitrary<InferCase> {
+export function inferCase(
+  models: readonly FuzzModel[],
+  sizes: CaseOptions,
+  binaryForm: boolean,
+): fc.Arbitrary<InferCase> {
   return fc.constantFrom(...models).chain((model) =>
     fc.record(
       {
@@ -112,7 +119,11 @@ export function inferCase(models: readonly FuzzModel[], sizes: CaseOptions, bina
         outputs: fc
           .shuffledSubarray([...model.outputs], { minLength: 1 })
           .chain((specs) =>
-            fc.tuple(...specs.map((spec) => fc.record({ name: fc.constant(spec.name), binary: fc.boolean() }, { requiredKeys: ['name'] }))),
+            fc.tuple(
+              ...specs.map((spec) =>
+                fc.record({ name: fc.constant(spec.name), binary: fc.boolean() }, { requiredKeys: ['name'] }),
+              ),
+            ),
           ),
         contentType: fc.constantFrom(...JSON_CONTENT_TYPES),
       },

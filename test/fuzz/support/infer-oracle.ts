@@ -141,7 +141,10 @@ function readAnswer(answer: Answer): { json: Record<string, unknown>; binary: Ma
     offset += size;
   }
   if (offset !== answer.body.byteLength) {
-    throw new OracleFailure(`the binary answer has ${answer.body.byteLength - offset} bytes no output accounts for`, answer);
+    throw new OracleFailure(
+      `the binary answer has ${answer.body.byteLength - offset} bytes no output accounts for`,
+      answer,
+    );
   }
   return { json, binary };
 }

@@ -22,12 +22,18 @@ export async function runProperty<T>(
   check: (value: T) => Promise<void>,
   runs: PropertyRuns<T>,
 ): Promise<void> {
-  const parameters = fuzzParameters(runs.ciRuns, runs.examples ?? [], runs.weight);
+  const examples = runs.examples ?? [];
+  // fast-check takes a property's examples as argument lists.
+  const parameters = fuzzParameters<[T]>(
+    runs.ciRuns,
+    examples.map((example): [T] => [example]),
+    runs.weight,
+  );
   if (!SURVEY) {
     await fc.assert(fc.asyncProperty(arbitrary, check), parameters);
     return;
   }
-  const values = [...(runs.examples ?? []), ...fc.sample(arbitrary, { seed: FUZZ_SEED, numRuns: parameters.numRuns })];
+  const values = [...examples, ...fc.sample(arbitrary, { seed: FUZZ_SEED, numRuns: parameters.numRuns })];
   const failures = new Map<string, { count: number; message: string; example: string }>();
   for (const value of values) {
     try {

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the suites write their counts: `npm run fuzz` adds them up, CI can keep them. */
-export const FUZZ_REPORT_DIR = process.env.FUZZ_REPORT_DIR ?? join(__dirname, '..', '..', '..', 'node_modules', '.cache', 'model-endpoint', 'fuzz');
+export const FUZZ_REPORT_DIR =
+  process.env.FUZZ_REPORT_DIR ?? join(__dirname, '..', '..', '..', 'node_modules', '.cache', 'model-endpoint', 'fuzz');
 
 /** Answers by status for one property ("200", "400", ..., "no answer"), to show what a run actually exercised. */
 export class StatusCounts {
@@ -42,6 +43,10 @@ export class StatusCounts {
 export function reportCounts(suite: string, all: readonly StatusCounts[], seed: number): void {
   process.stdout.write(`\n${all.map((counts) => counts.line()).join('\n')}\n(seed ${seed})\n`);
   mkdirSync(FUZZ_REPORT_DIR, { recursive: true });
-  const report = { suite, seed, properties: Object.fromEntries(all.map((counts) => [counts.property, counts.toJSON()])) };
+  const report = {
+    suite,
+    seed,
+    properties: Object.fromEntries(all.map((counts) => [counts.property, counts.toJSON()])),
+  };
   writeFileSync(join(FUZZ_REPORT_DIR, `${suite}.json`), `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -51,7 +51,9 @@ export const plainString: fc.Arbitrary<string> = fc.oneof(
 
 /** Strings with what the issue names: an embedded NUL, a lone UTF-16 surrogate. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
-  fc.tuple(plainString, fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff'), plainString).map((parts) => parts.join('')),
+  fc
+    .tuple(plainString, fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff'), plainString)
+    .map((parts) => parts.join('')),
   fc.constantFrom('a\u0000b', '\u0000', '\ud800', 'x\udfff'),
 );
 
