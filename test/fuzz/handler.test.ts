@@ -83,7 +83,7 @@ describe('fuzzing the Lambda handler', () => {
         async ([request, headers, query]) => {
           await expectInferAnswer(request, await call(counts, post(request, headers, query)), reference);
         },
-        { ciRuns: 80 },
+        { ciRuns: 60 },
       );
     },
     PROPERTY_TIMEOUT_MS,
@@ -98,7 +98,7 @@ describe('fuzzing the Lambda handler', () => {
         async (request) => {
           await expectInferAnswer(request, await call(counts, post(request)), reference);
         },
-        { ciRuns: 80 },
+        { ciRuns: 60 },
       );
     },
     PROPERTY_TIMEOUT_MS,

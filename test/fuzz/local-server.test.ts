@@ -6,7 +6,7 @@ import type { ModelRegistry } from '../../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../../lambda/model/model-source';
 import { type Answer, expectClientError, expectErrorBody, expectNoServerError, OracleFailure } from './support/answer';
 import { exampleCase, modelNamed } from './support/examples';
-import { type BrokenFraming, brokenFraming, type Framing, framing } from './support/framing-cases';
+import { type BrokenFraming, brokenFraming, type Framing, framing, MALFORMED_TARGETS } from './support/framing-cases';
 import { writeFuzzRepository } from './support/fuzz-models';
 import { FUZZ_SEED, PROPERTY_TIMEOUT_MS } from './support/fuzz-settings';
 import {
@@ -152,7 +152,7 @@ describe('fuzzing the local server over raw HTTP', () => {
           await expectInferAnswer(request, answered(result), reference);
         },
         // Issue 9, defect 14: a client that half-closed after sending its request got no answer.
-        { ciRuns: 60, examples: [[penguinsRequest(), { absolute: false, halfClose: true }]] },
+        { ciRuns: 40, examples: [[penguinsRequest(), { absolute: false, halfClose: true }]] },
       );
     },
     PROPERTY_TIMEOUT_MS,
@@ -169,10 +169,14 @@ describe('fuzzing the local server over raw HTTP', () => {
       await runProperty(
         fc.tuple(fc.constantFrom(...METHODS), target, neutralHeaders(false), queryParameters(false)),
         async ([method, path, headers, query]) => {
-          const bytes = requestBytes(`${method} ${path.path}${queryString(query)} HTTP/1.1`, [host, ...headers, close]);
+          // A request line holds no spaces or other bytes outside visible ASCII: a client percent-encodes them.
+          const wire = { ...path, path: path.path.replace(/[^!-~]/gu, (char) => encodeURIComponent(char)) };
+          const bytes = requestBytes(`${method} ${wire.path}${queryString(query)} HTTP/1.1`, [host, ...headers, close]);
           const answer = answered(await exchange(counts, bytes, { head: method === 'HEAD' }));
           expectNoServerError(answer, method);
-          const allowed = allowedStatuses(method, path, servedModels);
+          // Past Node's 16 KiB header limit a request is refused before it is routed (414 or 431, as a JSON error).
+          const tooLong = bytes.byteLength > 16 * 1024 ? [414, 431] : [];
+          const allowed = [...allowedStatuses(method, wire, servedModels), ...tooLong];
           if (!allowed.includes(answer.status)) {
             throw new OracleFailure(
               `${method} ${path.path.slice(0, 120)} must be answered ${allowed.join(' or ')}`,
@@ -181,7 +185,7 @@ describe('fuzzing the local server over raw HTTP', () => {
           }
         },
         {
-          ciRuns: 150,
+          ciRuns: 100,
           examples: [
             // Issue 9, defect 14: HEAD on a GET route was a 405.
             ['HEAD', routeTarget('/v2/health/live', ['GET']), [], []],
@@ -291,13 +295,15 @@ describe('fuzzing the local server over raw HTTP', () => {
               throw new OracleFailure('a 413 must close the connection (Connection: close)', answer);
             return;
           }
-          if (broken.kind === 'target') return expectClientError(answered(result), [400, 404], []);
+          if (broken.kind === 'target' && MALFORMED_TARGETS.includes(broken.target)) {
+            return expectClientError(answered(result), [400, 404], []);
+          }
           if (result.answer === undefined) return;
           expectNoServerError(result.answer);
           if (result.answer.status >= 400) expectErrorBody(result.answer);
         },
         {
-          ciRuns: 60,
+          ciRuns: 40,
           // Fewer in a long run: a request the server waits on (a declared body that never comes) costs a timeout.
           weight: 0.3,
           examples: [

@@ -55,8 +55,8 @@ export async function runProperty<T>(
   }
 }
 
-/** Failures of one kind share the problem (the first line up to a colon) and the status they got. */
+/** Failures of one kind share the problem (the first line up to a colon, paths left out) and the status they got. */
 function failureKind(message: string): string {
   const [problem = '', got = ''] = message.split('\n');
-  return `${problem.split(':')[0]} | ${got.trim().slice(0, 7)}`;
+  return `${problem.split(':')[0]?.replace(/\S*\/\S*/g, '<path>')} | ${got.trim().slice(0, 7)}`;
 }
