@@ -11,6 +11,7 @@ import { writeFuzzRepository } from './support/fuzz-models';
 import { FUZZ_SEED, PROPERTY_TIMEOUT_MS } from './support/fuzz-settings';
 import {
   allowedStatuses,
+  doubleSlashPath,
   METHODS,
   neutralHeaders,
   queryParameters,
@@ -206,8 +207,9 @@ describe('fuzzing the Lambda handler', () => {
     async () => {
       const counts = counter('routing');
       const target = fc.oneof(
-        { weight: 3, arbitrary: routePath(servedModels) },
-        { weight: 1, arbitrary: unroutedPath },
+        { weight: 6, arbitrary: routePath(servedModels) },
+        { weight: 2, arbitrary: unroutedPath },
+        { weight: 1, arbitrary: doubleSlashPath },
       );
       await runProperty(
         fc.tuple(fc.constantFrom(...METHODS), target, neutralHeaders(), queryParameters()),

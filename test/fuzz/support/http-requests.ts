@@ -86,6 +86,8 @@ export interface PathTarget {
   readonly operation?: string;
   readonly model?: string;
   readonly version?: string;
+  /** No reading of the path, normalized or not, names a route: only 404 will do. */
+  readonly mustBe404?: boolean;
 }
 
 const INVALID_NAMES = [
@@ -160,7 +162,18 @@ export const unroutedPath: fc.Arbitrary<PathTarget> = fc
     ),
     fc.integer({ min: 1, max: 20_000 }).map((length) => `/v2/${'x'.repeat(length)}`),
   )
-  .map((path) => ({ path, routeMethods: [] }));
+  .map((path): PathTarget => ({ path, routeMethods: [] }));
+
+/**
+ * Origin-form targets that start with `//`: the first segment is part of the path, not a host, so
+ * `//x/v2/health/live` names no route, whether or not a proxy merges its slashes.
+ */
+export const doubleSlashPath: fc.Arbitrary<PathTarget> = fc
+  .tuple(
+    fc.constantFrom('x', 'evil.example', '127.0.0.1:1'),
+    fc.constantFrom('/v2/health/live', '/v2', '/v2/models/penguins'),
+  )
+  .map(([host, path]) => ({ path: `//${host}${path}`, routeMethods: [], mustBe404: true }));
 
 export const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
 
@@ -176,6 +189,7 @@ export function isAmbiguousPath(path: string): boolean {
  * normalize) may also be answered as the path they normalize to.
  */
 export function allowedStatuses(method: string, target: PathTarget, servedModels: readonly string[]): number[] {
+  if (target.mustBe404) return [404];
   const ambiguous = isAmbiguousPath(target.path);
   const anything = [200, 400, 404, 405];
   if (target.routeMethods.length === 0) return ambiguous ? anything : [404];
