@@ -26,7 +26,7 @@ interface SuiteReport {
 }
 
 function main(): number {
-  const { values, positionals, tokens } = parseArgs({
+  const { values, tokens } = parseArgs({
     options: {
       runs: { type: 'string' },
       seed: { type: 'string' },
@@ -48,21 +48,17 @@ function main(): number {
   console.log(`fuzz: seed ${seed}, ${runs} runs per property${values.path ? `, replaying path ${values.path}` : ''}`);
   rmSync(REPORT_DIR, { recursive: true, force: true });
   const started = performance.now();
-  const jest = spawnSync(
-    'npx',
-    ['jest', 'test/fuzz', ...jestArgs, ...positionals.filter((arg) => !jestArgs.includes(arg))],
-    {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        FUZZ_RUNS: String(runs),
-        FUZZ_SEED: String(seed),
-        FUZZ_REPORT_DIR: REPORT_DIR,
-        ...(typeof values.path === 'string' && { FUZZ_PATH: values.path }),
-        ...(values.survey === true && { FUZZ_SURVEY: '1' }),
-      },
+  const jest = spawnSync('npx', ['jest', 'test/fuzz', ...jestArgs], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      FUZZ_RUNS: String(runs),
+      FUZZ_SEED: String(seed),
+      FUZZ_REPORT_DIR: REPORT_DIR,
+      ...(typeof values.path === 'string' && { FUZZ_PATH: values.path }),
+      ...(values.survey === true && { FUZZ_SURVEY: '1' }),
     },
-  );
+  });
   printTotals(seed, (performance.now() - started) / 1000);
   if (jest.status !== 0) {
     console.log(
