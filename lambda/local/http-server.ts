@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, maxHeaderSize, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { quote } from '../protocol/json';
 import { answerAndClose, isClosing } from './answer-and-close';
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -13,7 +14,7 @@ type Listener = (request: IncomingMessage, response: ServerResponse) => void;
  *   headers over the size limit, a request too slow to arrive) is answered with the protocol's `{"error"}` body
  *   instead of a bare status line, whenever the connection can still carry an answer;
  * - `Expect: 100-continue` is left to the listener (`readBody`), so that an oversized body is refused before it is
- *   sent.
+ *   sent; any other expectation gets the 417 Node would send, with the `{"error"}` body.
  */
 export function createHttpServer(listener: Listener): Server {
   const server = createServer(listener);
@@ -27,6 +28,14 @@ export function createHttpServer(listener: Listener): Server {
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     answering.set(request.socket, response);
     listener(request, response);
+  });
+  server.on('checkExpectation', (request: IncomingMessage) => {
+    const expectation = request.headers.expect ?? '';
+    answerAndClose(
+      request.socket,
+      417,
+      `the expectation ${quote(expectation)} cannot be met: this server only understands Expect: 100-continue; leave the header out`,
+    );
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (isClosing(socket)) return;

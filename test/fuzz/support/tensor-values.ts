@@ -165,5 +165,9 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** How one string element must be answered: the rules for NUL and for lone surrogates. */
 export function stringVerdict(text: string): 'valid' | 'nul' | 'lone-surrogate' {
   if (text.includes('\u0000')) return 'nul';
-  return LONE_SURROGATE.test(text) ? 'lone-surrogate' : 'valid';
+  return hasLoneSurrogate(text) ? 'lone-surrogate' : 'valid';
+}
+
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
 }
