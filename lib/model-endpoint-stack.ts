@@ -62,6 +62,7 @@ export class ModelEndpointStack extends Stack {
           : { maxProvisionedConcurrency: model.maxProvisionedConcurrency }),
         ...(model.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: model.reservedConcurrency }),
         ...(model.sagemaker === undefined ? {} : { sagemaker: model.sagemaker }),
+        rollout: model.rollout,
       });
     });
     const targets = this.models.map((model) => model.target);

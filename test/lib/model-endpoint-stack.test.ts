@@ -346,7 +346,8 @@ describe('api', () => {
 
 describe('monitoring', () => {
   it('alarms on API 5xx rate, API p99 latency and each model’s errors, runtime 5xx and throttles, into one topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
+    // Per model: three on the live alias, three on the version being deployed (the rollout's).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * (3 + 3));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: '5XXError',
       Statistic: 'Average',
@@ -392,9 +393,10 @@ describe('monitoring', () => {
 
   it('scopes each model’s Lambda alarms to its live alias, not every version of the function', () => {
     for (const metricName of ['Errors', 'Throttles']) {
+      // The rollout's alarms watch one executed version of the alias (test/lib/model-rollout.test.ts).
       const alarms = Object.values(
         template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
-      );
+      ).filter((alarm) => !JSON.stringify(alarm.Properties.Dimensions).includes('ExecutedVersion'));
       expect(alarms).toHaveLength(2);
       for (const alarm of alarms) {
         const dimensions = alarm.Properties.Dimensions as Array<{ Name: string; Value: unknown }>;
@@ -559,7 +561,7 @@ describe('backends', () => {
       });
     }
     // The same alarms per model as before, whichever backend serves it.
-    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
+    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * (3 + 3));
     const dashboard = JSON.stringify(mixedTemplate.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboard).toContain('## Model alpha (version 2, live alias, backend lambda-image)');
     expect(dashboard).toContain('## Model beta (version 1, live alias, backend lambda)');
@@ -616,8 +618,8 @@ describe('backends', () => {
     }
     expect(alpha.alias).toBe((alpha.target as SageMakerBackend).forwarder.alias);
 
-    // Two API alarms, the endpoint model's five and the zip model's three, all on the one topic.
-    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 5 + 3);
+    // Two API alarms, the endpoint model's five and the zip model's three plus its rollout's three, on one topic.
+    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 5 + 3 + 3);
     mixedTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
     });
