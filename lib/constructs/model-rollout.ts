@@ -20,6 +20,7 @@ import { acknowledge } from '../compliance';
 import { defaultRollout, type Rollout } from '../rollout-setting';
 import { HANDLER_BUNDLING } from './inference-function';
 import type { GoldenSetArtifact } from './model-store';
+import { propError } from './prop-error';
 
 export const DEFAULT_HOOK_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'rollout', 'pre-traffic-hook.ts');
 
@@ -34,7 +35,10 @@ export interface ModelRolloutProps {
   readonly modelName: string;
   /** Model version as served in URLs; the runtime's metrics carry it as the `version` dimension. */
   readonly modelVersion: string;
-  /** The model's function; every deploy that changes it publishes a new version (`currentVersion`). */
+  /**
+   * The model's function; every deploy that changes it publishes a new version. A concrete Function, not IFunction:
+   * the alarms and the hook need its `currentVersion` and its timeout.
+   */
   readonly function: lambda.Function;
   /** The `live` alias API Gateway invokes; CodeDeploy moves it from now on, not CloudFormation. */
   readonly alias: lambda.Alias;
@@ -73,6 +77,8 @@ export class ModelRollout extends Construct {
   public readonly deploymentConfig: codedeploy.ILambdaDeploymentConfig;
   /** The alarms that roll a deployment back; scoped to the version being deployed. */
   public readonly alarms: readonly cloudwatch.Alarm[];
+  /** A graph of what those alarms watch, for the model's dashboard row. */
+  public readonly dashboardWidget: cloudwatch.IWidget;
   /** The pre-traffic hook; absent without a golden set. */
   public readonly preTrafficHook?: nodejs.NodejsFunction;
   public readonly hookRole?: iam.Role;
@@ -82,7 +88,15 @@ export class ModelRollout extends Construct {
     super(scope, id);
     this.rollout = props.rollout ?? defaultRollout();
     this.deploymentConfig = this.lambdaDeploymentConfig(this.rollout);
-    this.alarms = this.newVersionAlarms(props);
+    const alarms = this.newVersionAlarms(props);
+    this.alarms = [alarms.errors, alarms.inferenceErrors, alarms.latencyP99];
+    this.dashboardWidget = new cloudwatch.GraphWidget({
+      title: `${props.modelName}: version being deployed (rollback alarms)`,
+      left: [alarms.errors.metric, alarms.inferenceErrors.metric],
+      right: [alarms.latencyP99.metric],
+      width: 6,
+      height: 6,
+    });
 
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
       application: props.application ?? stackRolloutApplication(this),
@@ -107,7 +121,10 @@ export class ModelRollout extends Construct {
 
     if (props.goldenSet !== undefined) {
       if (props.goldenSetBucket === undefined) {
-        throw new Error(`model ${props.modelName}: goldenSet needs goldenSetBucket, the bucket it was uploaded to`);
+        throw propError(
+          this,
+          `goldenSet of model ${props.modelName} needs goldenSetBucket: pass the bucket it was uploaded to`,
+        );
       }
       const hook = this.createPreTrafficHook(props, props.goldenSet, props.goldenSetBucket);
       this.preTrafficHook = hook.function;
@@ -147,7 +164,9 @@ export class ModelRollout extends Construct {
    * `<function>:<alias>`, ExecutedVersion); the runtime's InferenceErrors carry the model version. One datapoint
    * suffices for errors: a canary sees few requests, and one 5xx answer of a new model is already a finding.
    */
-  private newVersionAlarms(props: ModelRolloutProps): cloudwatch.Alarm[] {
+  private newVersionAlarms(
+    props: ModelRolloutProps,
+  ): Record<'errors' | 'inferenceErrors' | 'latencyP99', cloudwatch.Alarm> {
     const fn = props.function;
     const version = fn.currentVersion.version;
     const who = `Model ${props.modelName} version ${props.modelVersion} (function version being deployed)`;
@@ -166,8 +185,8 @@ export class ModelRollout extends Construct {
     const latency =
       props.latencyP99Threshold ?? Duration.millis((fn.timeout ?? Duration.seconds(3)).toMilliseconds() / 2);
     const rollback = 'CodeDeploy rolls the live alias back while a deployment runs.';
-    return [
-      new cloudwatch.Alarm(this, 'NewVersionErrors', {
+    return {
+      errors: new cloudwatch.Alarm(this, 'NewVersionErrors', {
         metric: lambdaMetric('Errors', 'Sum'),
         threshold: 1,
         evaluationPeriods: 1,
@@ -175,7 +194,7 @@ export class ModelRollout extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `${who}: its invocations through the live alias failed (crash, timeout, out of memory). ${rollback}`,
       }),
-      new cloudwatch.Alarm(this, 'NewVersionInferenceErrors', {
+      inferenceErrors: new cloudwatch.Alarm(this, 'NewVersionInferenceErrors', {
         metric: new cloudwatch.Metric({
           namespace: METRICS_NAMESPACE,
           metricName: RuntimeMetric.inferenceErrors,
@@ -193,7 +212,7 @@ export class ModelRollout extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `${who}: the runtime answered 5xx (the model did not load, or running it failed). ${rollback}`,
       }),
-      new cloudwatch.Alarm(this, 'NewVersionLatencyP99', {
+      latencyP99: new cloudwatch.Alarm(this, 'NewVersionLatencyP99', {
         metric: lambdaMetric('Duration', 'p99'),
         threshold: latency.toMilliseconds(),
         evaluationPeriods: 3,
@@ -202,7 +221,7 @@ export class ModelRollout extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `${who}: p99 duration above ${latency.toMilliseconds()} ms in 2 of 3 minutes. ${rollback}`,
       }),
-    ];
+    };
   }
 
   /**

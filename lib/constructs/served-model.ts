@@ -281,7 +281,7 @@ export class ServedModel extends Construct {
         // The rollout's alarms watch the version being deployed, and after a deploy the version that is live: the
         // topic then also tells when a deployment rolled back, and why.
         alarms: [...functionAlarms(new Construct(this, 'Alarms'), monitored), ...rollout.alarms],
-        dashboardWidgets: functionDashboardRow(monitored, this.backend),
+        dashboardWidgets: [...functionDashboardRow(monitored, this.backend), rollout.dashboardWidget],
       },
     };
   }

@@ -128,6 +128,13 @@ describe('rollout of a Lambda model by default', () => {
     });
   });
 
+  it("graphs what the rollback alarms watch in each model's dashboard row", () => {
+    const dashboard = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard).toContain('alpha: version being deployed (rollback alarms)');
+    expect(dashboard).toContain('beta: version being deployed (rollback alarms)');
+    expect(dashboard).toContain('ExecutedVersion');
+  });
+
   it('updates the alarms and the hook before the alias update starts a deployment', () => {
     const dependsOn = alias.DependsOn ?? [];
     for (const prefix of [
