@@ -42,6 +42,8 @@ export interface ModelRolloutProps {
   readonly function: lambda.Function;
   /** The `live` alias API Gateway invokes; CodeDeploy moves it from now on, not CloudFormation. */
   readonly alias: lambda.Alias;
+  /** The function's log group, which the alarm descriptions name as the place to look first. */
+  readonly logGroup: logs.ILogGroup;
   /** How the new version takes the traffic. @default - Canary10Percent5Minutes */
   readonly rollout?: Rollout;
   /**
@@ -184,7 +186,10 @@ export class ModelRollout extends Construct {
       });
     const latency =
       props.latencyP99Threshold ?? Duration.millis((fn.timeout ?? Duration.seconds(3)).toMilliseconds() / 2);
-    const rollback = 'CodeDeploy rolls the live alias back while a deployment runs.';
+    const rollback =
+      'While a deployment runs, CodeDeploy rolls the live alias back to the previous version. Check first: ' +
+      '`aws deploy list-deployments` and `aws deploy get-deployment` for the rollback, then the log group ' +
+      `${props.logGroup.logGroupName}`;
     return {
       errors: new cloudwatch.Alarm(this, 'NewVersionErrors', {
         metric: lambdaMetric('Errors', 'Sum'),
@@ -192,7 +197,7 @@ export class ModelRollout extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${who}: its invocations through the live alias failed (crash, timeout, out of memory). ${rollback}`,
+        alarmDescription: `${who}: its invocations through the live alias failed (crash, timeout, out of memory). ${rollback} for "Task timed out", "Runtime exited" or "level": "ERROR".`,
       }),
       inferenceErrors: new cloudwatch.Alarm(this, 'NewVersionInferenceErrors', {
         metric: new cloudwatch.Metric({
@@ -210,7 +215,7 @@ export class ModelRollout extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${who}: the runtime answered 5xx (the model did not load, or running it failed). ${rollback}`,
+        alarmDescription: `${who}: the runtime answered 5xx (the model did not load, or running it failed). ${rollback} for "model load failed" or "request failed".`,
       }),
       latencyP99: new cloudwatch.Alarm(this, 'NewVersionLatencyP99', {
         metric: lambdaMetric('Duration', 'p99'),
@@ -219,7 +224,7 @@ export class ModelRollout extends Construct {
         datapointsToAlarm: 2,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${who}: p99 duration above ${latency.toMilliseconds()} ms in 2 of 3 minutes. ${rollback}`,
+        alarmDescription: `${who}: p99 duration above ${latency.toMilliseconds()} ms in 2 of 3 minutes. ${rollback} for the REPORT lines' durations, and the InferenceLatency graph.`,
       }),
     };
   }

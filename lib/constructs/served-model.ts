@@ -297,6 +297,7 @@ export class ServedModel extends Construct {
       modelVersion: artifact.version,
       function: fn.function,
       alias: fn.alias,
+      logGroup: fn.logGroup,
       ...(props.rollout === undefined ? {} : { rollout: props.rollout }),
       ...(props.rolloutApplication === undefined ? {} : { application: props.rolloutApplication }),
       ...(artifact.golden === undefined ? {} : { goldenSet: artifact.golden, goldenSetBucket: props.modelBucket }),

@@ -354,9 +354,10 @@ describe('monitoring', () => {
       Threshold: 0.05,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99' });
-    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }, 2);
+    // Errors and InferenceErrors twice per model: on the live alias, and on the version being deployed.
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }, 4);
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' }, 2);
-    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'InferenceErrors' }, 2);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'InferenceErrors' }, 4);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
       OKActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
@@ -448,10 +449,10 @@ describe('monitoring', () => {
 });
 
 describe('outputs', () => {
-  it('prints the URL, the API key id and the command that reveals it, the dashboard and the bucket', () => {
+  it('prints the URL, the API key id and the command that reveals it, the dashboard, the bucket and the rollouts', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual(
-      ['ApiKeyId', 'ApiKeyValueCommand', 'ApiUrl', 'DashboardUrl', 'ModelBucketName'].sort(),
+      ['ApiKeyId', 'ApiKeyValueCommand', 'ApiUrl', 'DashboardUrl', 'ModelBucketName', 'RolloutApplicationName'].sort(),
     );
     expect(JSON.stringify(outputs.ApiKeyValueCommand)).toContain(
       '--include-value --query value --output text --region ',

@@ -82,8 +82,9 @@ describe('rollout of a Lambda model by default', () => {
     });
   });
 
-  it('creates one CodeDeploy application for the stack and one deployment group per model', () => {
+  it('creates one CodeDeploy application for the stack, named in an output, and one deployment group per model', () => {
     template.resourceCountIs('AWS::CodeDeploy::Application', 1);
+    template.hasOutput('RolloutApplicationName', { Value: { Ref: Match.stringLikeRegexp('^ModelRollouts') } });
     template.hasResourceProperties('AWS::CodeDeploy::Application', { ComputePlatform: 'Lambda' });
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 2);
   });
