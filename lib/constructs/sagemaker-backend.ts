@@ -190,7 +190,13 @@ export class SageMakerBackend extends Construct implements ModelTarget {
 
     this.alarms = this.createAlarms(service, props.modelLatencyP99ThresholdMs ?? 3000);
     this.dashboardWidgets = this.createWidgets(service);
-    if (this.endpoint !== undefined) this.guardEndpointUpdates(this.endpoint, props);
+    if (this.endpoint !== undefined) {
+      this.guardEndpointUpdates(this.endpoint, props);
+    } else {
+      Annotations.of(this).addInfo(
+        `model ${this.modelName}: endpoint ${this.endpointName} is not this stack's, so its updates follow its own deployment config; the rollout setting does not apply`,
+      );
+    }
   }
 
   /**

@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { RawConfig } from '../../lib/config';
-import { hookTimeout } from '../../lib/constructs/model-rollout';
+import { hookTimeout, ModelRollout, type ModelRolloutProps } from '../../lib/constructs/model-rollout';
 import { PREDEFINED_ROLLOUTS } from '../../lib/rollout-setting';
 import { FIXTURE_GOLDEN_SHA256, repositoryWithGoldenSet } from './golden-repository';
-import { buildStack } from './synth';
+import { buildStack, testApp } from './synth';
 
 const GOLDEN_SHA256 = FIXTURE_GOLDEN_SHA256;
 
@@ -337,5 +339,48 @@ describe('hookTimeout', () => {
     [100, 20, 900],
   ])('gives %i cases of a %i s function %i s', (cases, targetSeconds, expected) => {
     expect(hookTimeout(cases, Duration.seconds(targetSeconds)).toSeconds()).toBe(expected);
+  });
+});
+
+describe('ModelRollout on its own', () => {
+  function bare(props: Partial<ModelRolloutProps> = {}): { stack: Stack; rollout: ModelRollout } {
+    const stack = new Stack(testApp(), 'Bare');
+    const fn = new lambda.Function(stack, 'Function', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+      timeout: Duration.seconds(8),
+    });
+    const alias = new lambda.Alias(stack, 'Live', { aliasName: 'live', version: fn.currentVersion });
+    const logGroup = logs.LogGroup.fromLogGroupName(stack, 'Logs', 'function-logs');
+    const rollout = new ModelRollout(stack, 'Rollout', {
+      modelName: 'alpha',
+      modelVersion: '1',
+      function: fn,
+      alias,
+      logGroup,
+      ...props,
+    });
+    return { stack, rollout };
+  }
+
+  it('rolls back on a p99 above half the function timeout, or on the threshold given', () => {
+    const byDefault = Template.fromStack(bare().stack);
+    byDefault.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', Threshold: 4000 });
+    const given = Template.fromStack(bare({ latencyP99Threshold: Duration.seconds(2) }).stack);
+    given.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', Threshold: 2000 });
+  });
+
+  it('creates no hook without a golden set', () => {
+    const { stack, rollout } = bare();
+    expect(rollout.preTrafficHook).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
+  it('rejects a golden set without the bucket it lives in', () => {
+    const goldenSet = { path: 'golden.json', key: 'models/alpha/1/x.golden.json', sha256: 'x', caseCount: 1 };
+    expect(() => bare({ goldenSet })).toThrow(
+      'goldenSet of model alpha needs goldenSetBucket: pass the bucket it was uploaded to',
+    );
   });
 });

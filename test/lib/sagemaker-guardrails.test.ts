@@ -114,6 +114,23 @@ describe('SageMaker deployment guardrails', () => {
     );
   });
 
+  it('says at synth that an existing endpoint keeps its own update policy', () => {
+    const stack = new Stack(testApp(), 'Existing');
+    new SageMakerBackend(stack, 'Penguins', {
+      modelName: 'penguins',
+      modelVersion: '1',
+      descriptor,
+      descriptorBucket: s3.Bucket.fromBucketName(stack, 'Models', 'model-bucket'),
+      descriptorKey: `models/penguins/1/${DESCRIPTOR_SHA256}.json`,
+      descriptorSha256: DESCRIPTOR_SHA256,
+      existingEndpointName: 'team-triton',
+    });
+    Annotations.fromStack(stack).hasInfo(
+      '/Existing/Penguins',
+      Match.stringLikeRegexp('endpoint team-triton is not this stack.s.*the rollout setting does not apply'),
+    );
+  });
+
   it.each([
     [
       { type: 'canary', percent: 10, intervalMinutes: 90 },
