@@ -8,6 +8,7 @@ import {
   scanModelRepository,
 } from '../contract/model-repository';
 import type { SageMakerCapacityProps } from './constructs/sagemaker-backend';
+import { DEFAULT_ROLLOUT_NAME, parseRollout, type Rollout } from './rollout-setting';
 
 /** A setting the user must fix; bin/ prints its message alone, without a stack trace into lib/. */
 export class ConfigurationError extends Error {
@@ -40,6 +41,11 @@ export interface ModelSettings {
   readonly sagemaker?: SageMakerCapacityProps;
   /** A candidate version that gets a sampled copy of live requests, compared off the caller's path. @default - none */
   readonly shadow?: ShadowSettings;
+  /**
+   * How a new version takes the model's traffic: a CodeDeploy predefined config's name or a custom canary or linear
+   * step (lib/rollout-setting.ts). @default - the top-level `rollout` setting
+   */
+  readonly rollout?: Rollout;
 }
 
 /** One model to deploy, resolved against the repository folder. */
@@ -51,6 +57,8 @@ export interface ModelDeployment extends ModelSettings {
   readonly backend: BackendChoice;
   /** Absolute path of the `model.onnx` file. */
   readonly modelPath: string;
+  /** The model's own `rollout`, else the top-level one, else Canary10Percent5Minutes. */
+  readonly rollout: Rollout;
 }
 
 /** The whole deployment, typed and validated; bin/ builds it from CDK context, the stack consumes it. */
@@ -63,6 +71,8 @@ export interface DeploymentConfig {
   readonly models: readonly ModelDeployment[];
   /** Backend of every model without its own `backend` setting. */
   readonly backend: BackendChoice;
+  /** Rollout of every model without its own `rollout` setting. */
+  readonly rollout: Rollout;
   readonly auth: AuthMode;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
@@ -82,6 +92,7 @@ export const CONFIG_DEFAULTS = {
   modelsDir: 'models',
   // auto: the model's size decides, by the rule in lib/backend-choice.ts.
   backend: 'auto',
+  rollout: DEFAULT_ROLLOUT_NAME,
   auth: 'apiKey',
   // Steady-state requests per second for the whole stage; a 1,769 MiB function answers a small model in a few ms,
   // so 100 rps stays well inside the default account concurrency of 1,000 while stopping a runaway client.
@@ -106,6 +117,7 @@ const SETTING_NAMES = [
   'waf',
   'wafRequestsPer5MinutesPerIp',
   'logRetentionDays',
+  'rollout',
 ] as const;
 type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -150,6 +162,7 @@ const MODEL_SETTING_NAMES: readonly (keyof ModelSettings)[] = [
   'reservedConcurrency',
   'sagemaker',
   'shadow',
+  'rollout',
 ];
 
 /** The settings that tune the Lambda function running a model: a sagemaker model's forwarder takes none. */
@@ -228,13 +241,15 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
     );
   }
   const backend = readBackend(readString(raw, 'backend'), 'backend') ?? CONFIG_DEFAULTS.backend;
+  const rollout = readRollout(raw.rollout, 'rollout') ?? parseRollout(CONFIG_DEFAULTS.rollout, 'rollout');
   const repository = scanRepository(modelsDir);
   return {
     ...(stage === undefined ? {} : { stage }),
     stackName,
     modelsDir,
-    models: resolveModels(modelsDir, repository, raw.models, backend),
+    models: resolveModels(modelsDir, repository, raw.models, backend, rollout),
     backend,
+    rollout,
     auth,
     throttlingRateLimit,
     throttlingBurstLimit,
@@ -256,6 +271,7 @@ function resolveModels(
   { models: repository }: ModelRepository,
   rawModels: unknown,
   defaultBackend: BackendChoice,
+  defaultRollout: Rollout,
 ): ModelDeployment[] {
   const settings = parseModelsSetting(rawModels);
   const wanted: Record<string, ModelSettings> =
@@ -281,7 +297,16 @@ function resolveModels(
     refuseSettingsOfAnotherBackend(name, modelSettings, backend);
     const { shadow: shadowSettings, ...settings } = modelSettings;
     const shadow = resolveShadow(name, version, backend, found.versions, shadowSettings);
-    models.push({ ...settings, name, version, backend, modelPath: files.modelPath, ...(shadow && { shadow }) });
+    const rollout = modelSettings.rollout ?? defaultRollout;
+    models.push({
+      ...settings,
+      name,
+      version,
+      backend,
+      rollout,
+      modelPath: files.modelPath,
+      ...(shadow && { shadow }),
+    });
   }
   if (models.length === 0) {
     throw new ConfigurationError(
@@ -378,6 +403,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
   const reservedConcurrency = readNumber(entry, 'reservedConcurrency', { min: 1, integer: true }, prefix);
   const sagemaker = readSageMakerSettings(entry.sagemaker, `${prefix}.sagemaker`);
   const shadow = readShadowSettings(entry.shadow, `${prefix}.shadow`);
+  const rollout = readRollout(entry.rollout, `${prefix}.rollout`);
   if (maxProvisionedConcurrency !== undefined && minProvisionedConcurrency === undefined) {
     throw new ConfigurationError(
       `${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}) needs ${prefix}.minProvisionedConcurrency: set the minimum to keep warm, e.g. 1`,
@@ -411,6 +437,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
     ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
     ...(sagemaker === undefined ? {} : { sagemaker }),
     ...(shadow === undefined ? {} : { shadow }),
+    ...(rollout === undefined ? {} : { rollout }),
   };
 }
 
@@ -444,6 +471,27 @@ function readSageMakerSettings(value: unknown, name: string): SageMakerCapacityP
     }
   }
   return value as SageMakerCapacityProps;
+}
+
+/** A rollout setting, checked by lib/rollout-setting.ts; `-c rollout='{"type": ...}'` arrives as JSON text. */
+function readRollout(value: unknown, name: string): Rollout | undefined {
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'string' && value.trim().startsWith('{') ? parseJsonSetting(value, name) : value;
+  try {
+    return parseRollout(parsed, name);
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
+}
+
+function parseJsonSetting(value: string, name: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new ConfigurationError(
+      `${name} (${value}) is not valid JSON: write e.g. '{"type": "canary", "percent": 20, "intervalMinutes": 15}'`,
+    );
+  }
 }
 
 interface NumberRule {

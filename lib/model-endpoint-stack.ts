@@ -68,6 +68,7 @@ export class ModelEndpointStack extends Stack {
             sampleRate: model.shadow.sampleRate,
           },
         }),
+        rollout: model.rollout,
       });
     });
     const targets = this.models.map((model) => model.target);
@@ -119,6 +120,14 @@ export class ModelEndpointStack extends Stack {
       description: 'Bucket of the content-addressed model artifacts',
       value: this.modelStore.bucket.bucketName,
     });
+    const rollouts = this.models.flatMap((model) => model.rollout ?? []);
+    const [firstRollout] = rollouts;
+    if (firstRollout !== undefined) {
+      new CfnOutput(this, 'RolloutApplicationName', {
+        description: 'CodeDeploy application of the model rollouts (aws deploy list-deployments --application-name)',
+        value: firstRollout.deploymentGroup.application.applicationName,
+      });
+    }
 
     acknowledgeFindings({ stack: this, modelStore: this.modelStore, api: this.api });
   }

@@ -6,7 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import type { ModelDescriptor } from '../../contract/model-descriptor';
+import { GOLDEN_SET_FILE, parseGoldenSet } from '../../contract/golden-set';
+import { type ModelDescriptor, sha256Hex } from '../../contract/model-descriptor';
 import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
 import type { ModelSpec } from '../../contract/onnx-model-spec';
 import { describeModel, type ModelDescription } from '../model-description';
@@ -45,6 +46,20 @@ export interface ModelArtifact {
   readonly descriptorKey: string;
   /** Lowercase hex sha256 of descriptorJson. */
   readonly descriptorSha256: string;
+  /** The version's golden set (`golden.json` beside the model), uploaded beside it; absent when it has none. */
+  readonly golden?: GoldenSetArtifact;
+}
+
+/** A golden set as uploaded: content-addressed like the model, so a rollout checks exactly the bytes reviewed. */
+export interface GoldenSetArtifact {
+  /** Path of the local `golden.json`. */
+  readonly path: string;
+  /** Content-addressed key: `models/<name>/<version>/<sha256>.golden.json`. */
+  readonly key: string;
+  /** Lowercase hex sha256 of the file's bytes, which the pre-traffic check verifies before trusting them. */
+  readonly sha256: string;
+  /** Number of cases, which sizes the check's timeout. */
+  readonly caseCount: number;
 }
 
 export interface ModelStoreProps {
@@ -61,7 +76,8 @@ export interface ModelStoreProps {
  * The model bucket: versioned, S3-managed encryption, SSL-only, private, access-logged, retained on `cdk destroy`.
  * Models go in content-addressed (`models/<name>/<version>/<sha256>.onnx`), each with its descriptor beside it
  * (`models/<name>/<version>/<sha256>.json`, addressed by the descriptor's own sha256), and are never pruned, so
- * every artifact a function version was ever pinned to stays available for a rollback.
+ * every artifact a function version was ever pinned to stays available for a rollback. A version's golden set
+ * (`golden.json` beside the model) goes in the same way, as `models/<name>/<version>/<sha256>.golden.json`.
  *
  * The bucket's construct id (`Bucket`, under this construct's id) is part of the public contract: changing it would
  * make CloudFormation replace the bucket, and the retained old one would be orphaned.
@@ -188,6 +204,7 @@ function describeArtifact(scope: Construct, model: ModelStoreModel): ModelArtifa
     throw propError(scope, (error as Error).message);
   }
   const prefix = `models/${model.name}/${model.version}`;
+  const golden = describeGoldenSet(scope, model.modelPath, prefix);
   return {
     ...description,
     name: model.name,
@@ -195,16 +212,40 @@ function describeArtifact(scope: Construct, model: ModelStoreModel): ModelArtifa
     modelPath: model.modelPath,
     key: `${prefix}/${description.sha256}.onnx`,
     descriptorKey: `${prefix}/${description.descriptorSha256}.json`,
+    ...(golden === undefined ? {} : { golden }),
   };
 }
 
 /**
- * A zip holding `models/<name>/<version>/<sha256>.onnx` and its descriptor. Built by a local copy (no Docker), and
- * hashed by both contents' sha256, so an unchanged model is neither re-zipped nor re-uploaded.
+ * The golden set beside the model, checked at synth: a file the pre-traffic check could not read would fail every
+ * deployment of the version, so it fails `cdk synth` instead, with the parser's message.
+ */
+function describeGoldenSet(scope: Construct, modelPath: string, prefix: string): GoldenSetArtifact | undefined {
+  const goldenPath = path.join(path.dirname(modelPath), GOLDEN_SET_FILE);
+  if (!fs.existsSync(goldenPath)) return undefined;
+  const bytes = fs.readFileSync(goldenPath);
+  let caseCount: number;
+  try {
+    caseCount = parseGoldenSet(bytes.toString('utf8'), goldenPath).cases.length;
+  } catch (error) {
+    throw propError(scope, (error as Error).message);
+  }
+  const sha256 = sha256Hex(bytes);
+  return { path: goldenPath, key: `${prefix}/${sha256}.golden.json`, sha256, caseCount };
+}
+
+/**
+ * A zip holding `models/<name>/<version>/<sha256>.onnx`, its descriptor and its golden set, if any. Built by a local
+ * copy (no Docker), and hashed by the contents' sha256, so an unchanged model is neither re-zipped nor re-uploaded.
  */
 function modelSource(artifact: ModelArtifact): s3deploy.ISource {
   return s3deploy.Source.asset(path.dirname(artifact.modelPath), {
-    assetHash: `${artifact.sha256}-${artifact.descriptorSha256}`,
+    // A version without a golden set keeps the hash it had before golden sets existed: no needless re-upload.
+    assetHash: [
+      artifact.sha256,
+      artifact.descriptorSha256,
+      ...(artifact.golden === undefined ? [] : [artifact.golden.sha256]),
+    ].join('-'),
     assetHashType: AssetHashType.CUSTOM,
     bundling: {
       // Never pulled: the local copy below always succeeds. The image is only required by the type.
@@ -215,6 +256,9 @@ function modelSource(artifact: ModelArtifact): s3deploy.ISource {
           fs.mkdirSync(path.dirname(target), { recursive: true });
           fs.copyFileSync(artifact.modelPath, target);
           fs.writeFileSync(path.join(outputDir, artifact.descriptorKey), artifact.descriptorJson);
+          if (artifact.golden !== undefined) {
+            fs.copyFileSync(artifact.golden.path, path.join(outputDir, artifact.golden.key));
+          }
           return true;
         },
       },

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -12,6 +12,7 @@ import {
   VERSION_DIMENSION,
 } from '../../contract/environment';
 import { type ModelDescriptor, serializeModelDescriptor, sha256Hex } from '../../contract/model-descriptor';
+import { defaultRollout, describeRollout, type Rollout } from '../rollout-setting';
 import { validateModelIdentity } from './model-identity';
 import type { ModelTarget } from './model-target';
 import { propError } from './prop-error';
@@ -23,6 +24,7 @@ import {
   VARIANT_NAME,
 } from './sagemaker-endpoint';
 import { SageMakerForwarder } from './sagemaker-forwarder';
+import { endpointGuardrails } from './sagemaker-guardrails';
 
 /** The endpoint's capacity settings, as SageMakerEndpoint defines, validates and defaults them. */
 type EndpointCapacityProps = Omit<
@@ -72,7 +74,19 @@ export interface SageMakerBackendProps extends EndpointCapacityProps {
   readonly serviceName?: string;
   /** Endpoint ModelLatency p99 (ms) that raises the alarm when sustained for 15 minutes. @default 3000 */
   readonly modelLatencyP99ThresholdMs?: number;
+  /**
+   * How an update of the endpoint moves traffic to the new model: SageMaker's blue/green deployment guardrails
+   * (instance endpoints), rolled back by the endpoint's 5xx, the runtime's 5xx and the p99 latency alarms.
+   * @default - Canary10Percent5Minutes
+   */
+  readonly rollout?: Rollout;
 }
+
+/**
+ * The alarms that roll an endpoint update back: what the container and the runtime answer, and how fast. Both
+ * fleets serve under the one variant name, so none of them can tell the new fleet from the old one.
+ */
+const ROLLBACK_ALARM_IDS: readonly string[] = ['Endpoint5xx', 'InferenceErrors', 'ModelLatencyP99'];
 
 /**
  * What a served model may set about its SageMaker capacity: the endpoint's size and scaling, or an existing
@@ -176,6 +190,34 @@ export class SageMakerBackend extends Construct implements ModelTarget {
 
     this.alarms = this.createAlarms(service, props.modelLatencyP99ThresholdMs ?? 3000);
     this.dashboardWidgets = this.createWidgets(service);
+    if (this.endpoint !== undefined) {
+      this.guardEndpointUpdates(this.endpoint, props);
+    } else {
+      Annotations.of(this).addInfo(
+        `model ${this.modelName}: endpoint ${this.endpointName} is not this stack's, so its updates follow its own deployment config; the rollout setting does not apply`,
+      );
+    }
+  }
+
+  /**
+   * Deployment guardrails on the endpoint this stack owns. A serverless endpoint has no fleet of instances to
+   * shift by share, so it keeps SageMaker's default update (blue/green, all at once) and the synth says so.
+   */
+  private guardEndpointUpdates(endpoint: SageMakerEndpoint, props: SageMakerBackendProps): void {
+    const rollout = props.rollout ?? defaultRollout();
+    const who = `model ${this.modelName} version ${this.modelVersion}`;
+    if (endpoint.serverless) {
+      Annotations.of(this).addInfo(
+        `${who}: a serverless SageMaker endpoint updates blue/green all at once; the rollout setting (${describeRollout(rollout)}) applies to instance endpoints (set sagemaker.instanceType for traffic shifting with automatic rollback)`,
+      );
+      return;
+    }
+    const rollbackAlarms = this.alarms.filter((alarm) => ROLLBACK_ALARM_IDS.includes(alarm.node.id));
+    const guardrails = endpointGuardrails(this, rollout, props.initialInstanceCount ?? 1, rollbackAlarms);
+    endpoint.endpoint.deploymentConfig = guardrails.deploymentConfig;
+    if (guardrails.deviation !== undefined) {
+      Annotations.of(this).addWarningV2('model-endpoint:sagemaker-rollout', `${who}: ${guardrails.deviation}`);
+    }
   }
 
   private endpointMetric(metricName: string, statistic: string, namespace = 'AWS/SageMaker'): cloudwatch.Metric {

@@ -1,5 +1,7 @@
+import * as path from 'node:path';
 import { Annotations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,10 +11,12 @@ import type { Backend, BackendChoice } from '../../contract/backends';
 import { SERVICE_NAME } from '../../contract/environment';
 import { chooseBackend, ZIP_MAX_MODEL_BYTES, zipModelInitMs } from '../backend-choice';
 import { acknowledge } from '../compliance';
+import { describeRollout, type Rollout } from '../rollout-setting';
 import { functionAlarms, functionDashboardRow } from './function-monitoring';
 import { InferenceFunction } from './inference-function';
 import { InferenceImageFunction } from './inference-image-function';
 import type { ModelFunctionOptions } from './model-function-options';
+import { ModelRollout } from './model-rollout';
 import type { ModelArtifact } from './model-store';
 import type { ModelTarget } from './model-target';
 import type { OnnxRuntimeLayer } from './onnx-runtime-layer';
@@ -55,6 +59,13 @@ export interface ServedModelProps extends ModelFunctionOptions {
   readonly sagemaker?: SageMakerCapacityProps;
   /** A candidate version that gets a sampled copy of live inferences, off the caller's path. @default - none */
   readonly shadow?: ShadowCandidateProps;
+  /**
+   * How a new version takes the model's traffic: CodeDeploy on the `live` alias (lambda, lambda-image), deployment
+   * guardrails on the endpoint (sagemaker). @default - Canary10Percent5Minutes
+   */
+  readonly rollout?: Rollout;
+  /** CodeDeploy application of the model's deployment group. @default - one application per stack */
+  readonly rolloutApplication?: codedeploy.ILambdaApplication;
 }
 
 /** What a backend builds for a served model: the function API Gateway reaches, and the model's target. */
@@ -65,6 +76,7 @@ interface BackendParts {
   readonly role: iam.IRole;
   readonly logGroup: logs.ILogGroup;
   readonly target: ModelTarget;
+  readonly rollout?: ModelRollout;
 }
 
 /**
@@ -91,6 +103,8 @@ export class ServedModel extends Construct {
   public readonly target: ModelTarget;
   /** The candidate, comparator and sampling of shadow testing, when the model has a shadow candidate. */
   public readonly shadow?: ShadowTesting;
+  /** The CodeDeploy rollout of the `live` alias (lambda, lambda-image); absent on sagemaker. */
+  public readonly rollout?: ModelRollout;
 
   constructor(scope: Construct, id: string, props: ServedModelProps) {
     super(scope, id);
@@ -109,6 +123,7 @@ export class ServedModel extends Construct {
     this.role = parts.role;
     this.logGroup = parts.logGroup;
     this.alarms = parts.target.alarms;
+    if (parts.rollout !== undefined) this.rollout = parts.rollout;
     this.shadow =
       props.shadow &&
       new ShadowTesting(this, 'Shadow', {
@@ -142,6 +157,8 @@ export class ServedModel extends Construct {
       entry: _entry,
       sagemaker: _sagemaker,
       shadow: _shadow,
+      rollout: _rollout,
+      rolloutApplication: _rolloutApplication,
       ...options
     } = props;
     const entry = props.entry === undefined ? {} : { entry: props.entry };
@@ -205,7 +222,13 @@ export class ServedModel extends Construct {
           ...(props.entry === undefined ? {} : { handlerEntry: props.entry }),
           ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
           ...(props.serviceName === undefined ? {} : { serviceName: props.serviceName }),
+          ...(props.rollout === undefined ? {} : { rollout: props.rollout }),
         });
+        if (artifact.golden !== undefined) {
+          Annotations.of(this).addInfo(
+            `model ${artifact.name} version ${artifact.version}: SageMaker updates an endpoint without a pre-traffic hook, so its golden set is not replayed before traffic shifts; run npm run verify before deploying`,
+          );
+        }
         // The forwarder reads the descriptor from the bucket at init.
         if (props.artifactUpload !== undefined) sagemaker.node.addDependency(props.artifactUpload);
         // No acknowledgement here: the forwarder and the endpoint acknowledge their own findings.
@@ -262,18 +285,50 @@ export class ServedModel extends Construct {
       'ACTIVE; X-Ray defines no resource types for these actions, so they cannot be scoped.',
       s3Access,
     ]);
+    const rollout = this.createRollout(fn, props);
     return {
       function: fn.function,
       alias: fn.alias,
       role: fn.role,
       logGroup: fn.logGroup,
+      rollout,
       target: {
         modelName: fn.modelName,
         modelVersion: fn.modelVersion,
         handler: fn.alias,
-        alarms: functionAlarms(new Construct(this, 'Alarms'), monitored),
-        dashboardWidgets: functionDashboardRow(monitored, this.backend),
+        // The rollout's alarms watch the version being deployed, and after a deploy the version that is live: the
+        // topic then also tells when a deployment rolled back, and why.
+        alarms: [...functionAlarms(new Construct(this, 'Alarms'), monitored), ...rollout.alarms],
+        dashboardWidgets: [...functionDashboardRow(monitored, this.backend), rollout.dashboardWidget],
       },
     };
+  }
+
+  /**
+   * CodeDeploy moves the `live` alias from now on: by the rollout setting, behind the golden-set check when the
+   * version has a golden set. Without one the synth says so, with how to record it: never silently unchecked.
+   */
+  private createRollout(fn: InferenceFunction | InferenceImageFunction, props: ServedModelProps): ModelRollout {
+    const { artifact } = props;
+    const rollout = new ModelRollout(this, 'Rollout', {
+      modelName: artifact.name,
+      modelVersion: artifact.version,
+      function: fn.function,
+      alias: fn.alias,
+      logGroup: fn.logGroup,
+      ...(props.rollout === undefined ? {} : { rollout: props.rollout }),
+      ...(props.rolloutApplication === undefined ? {} : { application: props.rolloutApplication }),
+      ...(artifact.golden === undefined ? {} : { goldenSet: artifact.golden, goldenSetBucket: props.modelBucket }),
+      ...(props.serviceName === undefined ? {} : { serviceName: props.serviceName }),
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+    });
+    if (artifact.golden === undefined) {
+      const folder = path.relative(process.cwd(), path.dirname(artifact.modelPath)) || '.';
+      Annotations.of(this).addWarningV2(
+        'model-endpoint:no-golden-set',
+        `model ${artifact.name} version ${artifact.version} has no golden set: its rollout (${describeRollout(rollout.rollout)}) shifts traffic without checking the new version's answers first, guarded by its alarms only. Record one with \`npm run golden -- ${folder}\` and deploy again`,
+      );
+    }
+    return rollout;
   }
 }

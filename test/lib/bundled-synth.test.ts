@@ -12,17 +12,23 @@ import {
 } from '../../lib/constructs/inference-function';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { withoutBundlingProgress } from '../support/bundling-progress';
+import { FIXTURE_GOLDEN_SHA256, repositoryWithGoldenSet } from './golden-repository';
 import { buildStack, fixtureSha256 } from './synth';
 
 // The one test file that bundles for real: esbuild for each function and the layer copy from node_modules.
+// alpha has a golden set, so its pre-traffic hook is bundled too.
+const goldenRepository = repositoryWithGoldenSet();
 let app: App;
 let stack: ModelEndpointStack;
 beforeAll(() => {
-  ({ app, stack } = buildStack({}, { bundling: true }));
+  ({ app, stack } = buildStack({ modelsDir: goldenRepository }, { bundling: true }));
   app.synth();
 });
 // The assembly holds a 26 MB layer copy; leave no temp folders behind.
-afterAll(() => fs.rmSync(app.outdir, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(app.outdir, { recursive: true, force: true });
+  fs.rmSync(goldenRepository, { recursive: true, force: true });
+});
 
 function stagedDir(scope: Construct): string {
   const asset = scope.node.findChild('Code');
@@ -71,6 +77,16 @@ describe('full synth with bundling', () => {
     }
   });
 
+  it('bundles the pre-traffic hook as a minified ES module with a source map', () => {
+    const hooks = stack.models.flatMap((model) => model.rollout?.preTrafficHook ?? []);
+    expect(hooks).toHaveLength(1);
+    for (const hook of hooks) {
+      const dir = stagedDir(hook);
+      expect(listFiles(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      expect(fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8')).toMatch(/export\s*\{[^}]*handler/);
+    }
+  });
+
   it('bundles no worker-thread code into the handler: Lambda runs the model on the main thread', () => {
     for (const fn of stack.models) {
       const dir = stagedDir(fn.function);
@@ -91,7 +107,7 @@ describe('full synth with bundling', () => {
     }
   });
 
-  it('stages each model and its descriptor under their content-addressed keys for the upload', () => {
+  it('stages each model, its descriptor and its golden set under their content-addressed keys for the upload', () => {
     const deployment = stack.modelStore.deployment;
     if (deployment === undefined) throw new Error('no upload');
     const staged = deployment.node
@@ -107,8 +123,11 @@ describe('full synth with bundling', () => {
         `models/beta/1/${fixtureSha256('beta', '1')}.onnx`,
         stack.modelStore.artifactOf('alpha', '2').descriptorKey,
         stack.modelStore.artifactOf('beta', '1').descriptorKey,
+        `models/alpha/2/${FIXTURE_GOLDEN_SHA256}.golden.json`,
       ]),
     );
+    // Only alpha has a golden set.
+    expect(staged.filter((file) => file.endsWith('.golden.json'))).toHaveLength(1);
   });
 
   it('keeps every function with its layers below the 250 MB unzipped limit', () => {

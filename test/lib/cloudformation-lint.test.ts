@@ -5,6 +5,7 @@ import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudfor
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { RawConfig } from '../../lib/config';
+import { repositoryWithGoldenSet } from './golden-repository';
 import { buildStack, testApp } from './synth';
 
 // AWS's CloudFormation linter (cfn-lint's rules and the resource provider schemas, offline): it catches what
@@ -74,6 +75,10 @@ function describeFinding(finding: StandardDiagnostic): string {
 
 const stackWith = (raw: RawConfig) => () => buildStack(raw).stack;
 
+// A model with a golden set gets a pre-traffic hook on its deployment group.
+const GOLDEN_REPOSITORY = repositoryWithGoldenSet();
+afterAll(() => fs.rmSync(GOLDEN_REPOSITORY, { recursive: true, force: true }));
+
 const VARIANTS: readonly [string, () => Stack][] = [
   ['the defaults (two zip models, auth apiKey)', stackWith({})],
   ['auth iam', stackWith({ auth: 'iam' })],
@@ -93,6 +98,21 @@ const VARIANTS: readonly [string, () => Stack][] = [
     'a SageMaker model on instances with autoscaling',
     stackWith({
       models: { alpha: { backend: 'sagemaker', sagemaker: { instanceType: 'ml.c7g.xlarge', maxInstanceCount: 4 } } },
+    }),
+  ],
+  [
+    'a golden-set pre-traffic hook and a custom linear rollout',
+    stackWith({
+      modelsDir: GOLDEN_REPOSITORY,
+      models: { alpha: { rollout: { type: 'linear', percent: 20, intervalMinutes: 2 } }, beta: {} },
+    }),
+  ],
+  [
+    'a canary on SageMaker instances',
+    stackWith({
+      models: {
+        alpha: { backend: 'sagemaker', sagemaker: { instanceType: 'ml.c7g.xlarge', initialInstanceCount: 2 } },
+      },
     }),
   ],
   [

@@ -1,5 +1,11 @@
+import * as fs from 'node:fs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { repositoryWithGoldenSet } from './golden-repository';
 import { buildStack } from './synth';
+
+// A model with a golden set gets a pre-traffic hook: its own function, role and log group.
+const GOLDEN_REPOSITORY = repositoryWithGoldenSet();
+afterAll(() => fs.rmSync(GOLDEN_REPOSITORY, { recursive: true, force: true }));
 
 // bin/ registers the cdk-nag AwsSolutions plugin on every synth; any unacknowledged finding makes synth throw with
 // the list of findings, so each configuration that changes the resource set is checked here.
@@ -29,6 +35,28 @@ describe('cdk-nag AwsSolutions', () => {
       {
         models: { alpha: { minProvisionedConcurrency: 1, maxProvisionedConcurrency: 3, reservedConcurrency: 5 } },
         alarmEmail: 'team@example.com',
+      },
+    ],
+    [
+      'a golden-set pre-traffic hook and a custom canary rollout',
+      {
+        modelsDir: GOLDEN_REPOSITORY,
+        models: { alpha: { rollout: { type: 'canary', percent: 20, intervalMinutes: 15 } }, beta: {} },
+      },
+    ],
+    [
+      'a golden-set hook on a lambda-image model with provisioned concurrency',
+      {
+        modelsDir: GOLDEN_REPOSITORY,
+        models: { alpha: { backend: 'lambda-image', minProvisionedConcurrency: 1, maxProvisionedConcurrency: 2 } },
+      },
+    ],
+    [
+      'a canary on SageMaker instances',
+      {
+        models: {
+          alpha: { backend: 'sagemaker', sagemaker: { instanceType: 'ml.c7g.xlarge', initialInstanceCount: 2 } },
+        },
       },
     ],
   ])('reports no unacknowledged finding for %s', (_what, raw) => {

@@ -67,6 +67,7 @@ describe('deployment config', () => {
         memorySizeMiB: 2048,
         minProvisionedConcurrency: 1,
         maxProvisionedConcurrency: 3,
+        rollout: { type: 'canary', percent: 10, intervalMinutes: 5, predefined: 'Canary10Percent5Minutes' },
       },
     ]);
   });

@@ -346,16 +346,18 @@ describe('api', () => {
 
 describe('monitoring', () => {
   it('alarms on API 5xx rate, API p99 latency and each model’s errors, runtime 5xx and throttles, into one topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
+    // Per model: three on the live alias, three on the version being deployed (the rollout's).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * (3 + 3));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: '5XXError',
       Statistic: 'Average',
       Threshold: 0.05,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99' });
-    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }, 2);
+    // Errors and InferenceErrors twice per model: on the live alias, and on the version being deployed.
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' }, 4);
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' }, 2);
-    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'InferenceErrors' }, 2);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'InferenceErrors' }, 4);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
       OKActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
@@ -392,9 +394,10 @@ describe('monitoring', () => {
 
   it('scopes each model’s Lambda alarms to its live alias, not every version of the function', () => {
     for (const metricName of ['Errors', 'Throttles']) {
+      // The rollout's alarms watch one executed version of the alias (test/lib/model-rollout.test.ts).
       const alarms = Object.values(
         template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
-      );
+      ).filter((alarm) => !JSON.stringify(alarm.Properties.Dimensions).includes('ExecutedVersion'));
       expect(alarms).toHaveLength(2);
       for (const alarm of alarms) {
         const dimensions = alarm.Properties.Dimensions as Array<{ Name: string; Value: unknown }>;
@@ -446,10 +449,10 @@ describe('monitoring', () => {
 });
 
 describe('outputs', () => {
-  it('prints the URL, the API key id and the command that reveals it, the dashboard and the bucket', () => {
+  it('prints the URL, the API key id and the command that reveals it, the dashboard, the bucket and the rollouts', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual(
-      ['ApiKeyId', 'ApiKeyValueCommand', 'ApiUrl', 'DashboardUrl', 'ModelBucketName'].sort(),
+      ['ApiKeyId', 'ApiKeyValueCommand', 'ApiUrl', 'DashboardUrl', 'ModelBucketName', 'RolloutApplicationName'].sort(),
     );
     expect(JSON.stringify(outputs.ApiKeyValueCommand)).toContain(
       '--include-value --query value --output text --region ',
@@ -559,7 +562,7 @@ describe('backends', () => {
       });
     }
     // The same alarms per model as before, whichever backend serves it.
-    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * 3);
+    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * (3 + 3));
     const dashboard = JSON.stringify(mixedTemplate.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboard).toContain('## Model alpha (version 2, live alias, backend lambda-image)');
     expect(dashboard).toContain('## Model beta (version 1, live alias, backend lambda)');
@@ -616,8 +619,8 @@ describe('backends', () => {
     }
     expect(alpha.alias).toBe((alpha.target as SageMakerBackend).forwarder.alias);
 
-    // Two API alarms, the endpoint model's five and the zip model's three, all on the one topic.
-    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 5 + 3);
+    // Two API alarms, the endpoint model's five and the zip model's three plus its rollout's three, on one topic.
+    mixedTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 5 + 3 + 3);
     mixedTemplate.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
     });

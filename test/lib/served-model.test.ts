@@ -112,7 +112,14 @@ describe('ServedModel on its own', () => {
     });
     expect(model.backend).toBe('lambda');
     expect(model.target).toMatchObject({ modelName: 'alpha', modelVersion: '1', handler: model.alias });
-    expect(model.target.alarms.map((alarm) => alarm.node.id)).toEqual(['Errors', 'InferenceErrors', 'Throttles']);
+    expect(model.target.alarms.map((alarm) => alarm.node.id)).toEqual([
+      'Errors',
+      'InferenceErrors',
+      'Throttles',
+      'NewVersionErrors',
+      'NewVersionInferenceErrors',
+      'NewVersionLatencyP99',
+    ]);
     expect(model.target.dashboardWidgets.length).toBeGreaterThan(1);
   });
 
@@ -333,8 +340,8 @@ describe('InferenceMonitoring on its own', () => {
     api.root.addMethod('GET');
     const monitoring = new InferenceMonitoring(stack, 'Monitoring', { api, models: [model.target] });
     const template = Template.fromStack(stack);
-    expect(monitoring.alarms).toHaveLength(2 + 3);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    expect(monitoring.alarms).toHaveLength(2 + 3 + 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
       OKActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
