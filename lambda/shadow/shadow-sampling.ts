@@ -20,18 +20,24 @@ export interface ShadowSamplingOptions {
   readonly write?: (line: string) => void;
   /** A number in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /** Runs the sample's work once the answer has been handed back. @default setImmediate */
+  readonly defer?: (work: () => void) => void;
 }
 
 /**
  * The live handler, writing one shadow sample log line for a sampled share of its successful inference requests
- * when the environment names a sample rate; the handler itself, untouched, otherwise. The line is written before
- * the answer is returned, because Lambda freezes the environment as soon as it is: anything deferred would run in
- * some later invocation, or never. Nothing else happens on the caller's path: no network call, no re-encoding.
+ * when the environment names a sample rate; the handler itself, untouched, otherwise.
+ *
+ * The line is built and written in a setImmediate callback, after the handler's promise has settled, so the answer
+ * never waits for it. In Lambda that is still inside the invocation: the Node.js runtime posts the answer to the
+ * Runtime API synchronously when the handler's promise settles, then asks for the next event from a setImmediate
+ * callback of its own, queued after this one; the environment is frozen only while it waits for that next event.
+ * Nothing else is added to the live path: no network call, no re-encoding of the answer.
  */
 export function withShadowSampling(
   handler: ApiGatewayHandler,
   environment: NodeJS.ProcessEnv = process.env,
-  { write = writeStdout, random = Math.random }: ShadowSamplingOptions = {},
+  { write = writeStdout, random = Math.random, defer = setImmediate }: ShadowSamplingOptions = {},
 ): ApiGatewayHandler {
   const rate = sampleRate(environment[ShadowEnvironment.sampleRate]);
   if (rate === undefined) return handler;
@@ -39,15 +45,18 @@ export function withShadowSampling(
   return async (event, context) => {
     const result = await handler(event, context);
     if (result.statusCode === 200 && event.httpMethod === 'POST' && random() < rate && INFER_PATH.test(event.path)) {
-      const line = shadowSampleLine(event, result, context.awsRequestId);
-      // A string's length is at most its UTF-8 byte length, so only a long line needs counting.
-      const bytes = line.length > MAX_LOG_EVENT_BYTES / 3 ? Buffer.byteLength(line) : line.length;
-      if (bytes <= MAX_LOG_EVENT_BYTES) {
-        write(line);
-      } else {
-        skipped.addMetric(ShadowMetric.samplesSkipped, MetricUnit.Count, 1);
-        logger.warn('shadow sample skipped', { bytes, limit: MAX_LOG_EVENT_BYTES, path: event.path });
-      }
+      const requestId = context.awsRequestId;
+      defer(() => {
+        const line = shadowSampleLine(event, result, requestId);
+        // A string's length is at most its UTF-8 byte length, so only a long line needs counting.
+        const bytes = line.length > MAX_LOG_EVENT_BYTES / 3 ? Buffer.byteLength(line) : line.length;
+        if (bytes <= MAX_LOG_EVENT_BYTES) {
+          write(line);
+        } else {
+          skipped.addMetric(ShadowMetric.samplesSkipped, MetricUnit.Count, 1);
+          logger.warn('shadow sample skipped', { bytes, limit: MAX_LOG_EVENT_BYTES, path: event.path });
+        }
+      });
     }
     return result;
   };

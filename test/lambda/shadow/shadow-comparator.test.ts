@@ -75,6 +75,8 @@ async function sampleLiveTraffic(repository: string): Promise<string[]> {
     { write: (line) => lines.push(line) },
   );
   for (const event of liveRequests()) expect((await sampled(event, lambdaContext)).statusCode).toBe(200);
+  // Sample lines are written once the answers are out, in the next turn of the event loop.
+  await new Promise((resolve) => setImmediate(resolve));
   return lines;
 }
 

@@ -34,13 +34,34 @@ function sampler(rate: string | undefined, random: () => number = () => 0) {
     [ModelEnvironment.name]: 'penguins',
     [ModelEnvironment.version]: '1',
   };
-  const handler = withShadowSampling(live.handler, environment, { write: (line) => lines.push(line), random });
+  // The sample's work runs at once here; the test below checks that by default it waits until the answer is out.
+  const handler = withShadowSampling(live.handler, environment, {
+    write: (line) => lines.push(line),
+    random,
+    defer: (work) => work(),
+  });
   return { handler, lines };
 }
 
 describe('shadow sampling on the live path', () => {
   it.each([undefined, '', '0', '-0.1', '1.5', 'often'])('leaves the handler untouched for sample rate %p', (rate) => {
     expect(sampler(rate).handler).toBe(live.handler);
+  });
+
+  it('writes the sample after the answer has been handed back, never before', async () => {
+    const lines: string[] = [];
+    const handler = withShadowSampling(
+      live.handler,
+      { [ShadowEnvironment.sampleRate]: '1' },
+      { write: (line) => lines.push(line), random: () => 0 },
+    );
+    const answered = await handler(inferEvent(), lambdaContext);
+    // The caller holds its answer, and nothing has been built or written for the sample yet.
+    expect(answered.statusCode).toBe(200);
+    expect(lines).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]).answer.body).toBe(answered.body);
   });
 
   it('samples the share of inference requests whose draw falls below the rate', async () => {
