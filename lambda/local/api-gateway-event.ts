@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { BINARY_MEDIA_TYPE } from '../../contract/limits';
+import { proxyEvent } from '../proxy-event';
 import type { RequestTarget } from './request-target';
 
 /**
@@ -37,53 +38,21 @@ export function toApiGatewayEvent(
     query[name] = value;
     append(multiValueQuery, name, value);
   }
-  const hasQuery = target.query.size > 0;
   const binary = isBinaryBody(request.headers['content-type']);
-  const method = request.method ?? 'GET';
-  const requestId = randomUUID();
-  return {
-    resource: '/{proxy+}',
+  return proxyEvent({
+    method: request.method ?? 'GET',
     path: target.path,
-    httpMethod: method,
     headers,
     multiValueHeaders,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
-    pathParameters: { proxy: target.path.slice(1) },
-    stageVariables: null,
+    ...(target.query.size > 0 && { query: { single: query, multi: multiValueQuery } }),
     body: body.byteLength === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: body.byteLength > 0 && binary,
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      authorizer: null,
-      protocol: `HTTP/${request.httpVersion}`,
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-        user: null,
-        userAgent: request.headers['user-agent'] ?? null,
-        userArn: null,
-      },
-      path: `/${stage}${target.path}`,
-      stage,
-      requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
-      resourcePath: '/{proxy+}',
-    },
-  };
+    stage,
+    requestId: randomUUID(),
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    userAgent: request.headers['user-agent'] ?? null,
+    protocol: `HTTP/${request.httpVersion}`,
+  });
 }
 
 function append(lists: Record<string, string[]>, name: string, value: string): void {

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { GoldenRequest } from '../../contract/golden-set';
+import { proxyEvent } from '../proxy-event';
 
 /** The model version a golden set belongs to; its cases go to this version's infer route, never to a default. */
 export interface GoldenTarget {
@@ -26,48 +27,14 @@ export function goldenRequestBody(request: GoldenRequest): string {
  * function serves, so invoking a function version with it checks the code path real traffic takes.
  */
 export function goldenRequestEvent(path: string, body: string, stage = 'golden'): APIGatewayProxyEvent {
-  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  return {
-    resource: '/{proxy+}',
+  return proxyEvent({
+    method: 'POST',
     path,
-    httpMethod: 'POST',
-    headers,
-    multiValueHeaders: { 'Content-Type': ['application/json'], Accept: ['application/json'] },
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { proxy: path.slice(1) },
-    stageVariables: null,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body,
     isBase64Encoded: false,
-    requestContext: {
-      accountId: 'golden',
-      apiId: 'golden',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'model-endpoint-golden-set',
-        userArn: null,
-      },
-      path: `/${stage}${path}`,
-      stage,
-      requestId: `golden-${Date.now()}`,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'golden',
-      resourcePath: '/{proxy+}',
-    },
-  };
+    stage,
+    requestId: `golden-${Date.now()}`,
+    userAgent: 'model-endpoint-golden-set',
+  });
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { proxyEvent } from '../proxy-event';
 import type { ShadowSample } from './shadow-sample';
 
 /**
@@ -24,47 +25,14 @@ export function candidateEvent(sample: ShadowSample, candidateVersion: string): 
   if (request.inferenceHeaderContentLength !== undefined) {
     headers['inference-header-content-length'] = request.inferenceHeaderContentLength;
   }
-  return {
-    resource: '/v2/{proxy+}',
+  return proxyEvent({
+    method: 'POST',
     path,
-    httpMethod: 'POST',
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { proxy: path.replace(/^\/v2\//, '') },
-    stageVariables: null,
     body: request.body,
     isBase64Encoded: request.isBase64Encoded,
-    requestContext: {
-      accountId: '',
-      apiId: 'shadow',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'model-endpoint shadow comparator',
-        userArn: null,
-      },
-      path,
-      stage: 'shadow',
-      requestId: sample.requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'shadow',
-      resourcePath: '/v2/{proxy+}',
-    },
-  };
+    stage: 'shadow',
+    requestId: sample.requestId,
+    userAgent: 'model-endpoint shadow comparator',
+  });
 }
