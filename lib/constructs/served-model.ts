@@ -13,10 +13,11 @@ import { chooseBackend, ZIP_MAX_MODEL_BYTES, zipModelInitMs } from '../backend-c
 import { acknowledge } from '../compliance';
 import { describeRollout, type Rollout } from '../rollout-setting';
 import { functionAlarms, functionDashboardRow } from './function-monitoring';
-import { InferenceFunction } from './inference-function';
-import { InferenceImageFunction } from './inference-image-function';
+import type { InferenceFunction } from './inference-function';
+import type { InferenceImageFunction } from './inference-image-function';
 import type { ModelFunctionOptions } from './model-function-options';
 import { ModelRollout } from './model-rollout';
+import { modelRuntimeFunction } from './model-runtime-function';
 import type { ModelArtifact } from './model-store';
 import type { ModelTarget } from './model-target';
 import type { OnnxRuntimeLayer } from './onnx-runtime-layer';
@@ -141,12 +142,6 @@ export class ServedModel extends Construct {
 
   private buildBackend(props: ServedModelProps): BackendParts {
     const { artifact } = props;
-    const model = {
-      modelName: artifact.name,
-      modelVersion: artifact.version,
-      modelSha256: artifact.sha256,
-      modelSizeBytes: artifact.sizeBytes,
-    };
     // Everything but the served model's own props is the function options, passed on as given.
     const {
       artifact: _artifact,
@@ -161,7 +156,14 @@ export class ServedModel extends Construct {
       rolloutApplication: _rolloutApplication,
       ...options
     } = props;
-    const entry = props.entry === undefined ? {} : { entry: props.entry };
+    const runtime = {
+      artifact,
+      modelBucket: props.modelBucket,
+      onnxRuntime: props.onnxRuntime,
+      options,
+      ...(props.artifactUpload === undefined ? {} : { artifactUpload: props.artifactUpload }),
+      ...(props.entry === undefined ? {} : { entry: props.entry }),
+    };
     switch (this.backend) {
       case 'lambda': {
         if (artifact.sizeBytes > ZIP_MAX_MODEL_BYTES) {
@@ -172,19 +174,7 @@ export class ServedModel extends Construct {
         }
         // 'Default' leaves no trace in logical ids: the function, role, log group and alias keep the ids they had
         // before served models existed, so upgrading replaces none of them.
-        const fn = new InferenceFunction(this, 'Default', {
-          ...model,
-          ...options,
-          ...entry,
-          modelBucket: props.modelBucket,
-          modelKey: artifact.key,
-          descriptorKey: artifact.descriptorKey,
-          descriptorSha256: artifact.descriptorSha256,
-          layers: [props.onnxRuntime.layer],
-          architecture: props.onnxRuntime.architecture,
-        });
-        // Provisioned concurrency initialises environments during the deploy, and they load the model at init.
-        if (props.artifactUpload !== undefined) fn.node.addDependency(props.artifactUpload);
+        const fn = modelRuntimeFunction(this, 'Default', 'lambda', runtime);
         return this.runtimeFunctionParts(
           fn,
           props,
@@ -192,15 +182,7 @@ export class ServedModel extends Construct {
         );
       }
       case 'lambda-image': {
-        const fn = new InferenceImageFunction(this, 'Default', {
-          ...model,
-          ...options,
-          ...entry,
-          modelPath: artifact.modelPath,
-          descriptorJson: artifact.descriptorJson,
-          descriptorSha256: artifact.descriptorSha256,
-          onnxRuntimeFiles: props.onnxRuntime.packageFiles,
-        });
+        const fn = modelRuntimeFunction(this, 'Default', 'lambda-image', runtime);
         return this.runtimeFunctionParts(
           fn,
           props,

@@ -6,8 +6,9 @@ import { Construct } from 'constructs';
 import type { Backend } from '../../contract/backends';
 import { SERVICE_NAME, SHADOW_SAMPLE_MARKER, ShadowEnvironment } from '../../contract/environment';
 import { acknowledge } from '../compliance';
-import { InferenceFunction } from './inference-function';
-import { InferenceImageFunction } from './inference-image-function';
+import type { InferenceFunction } from './inference-function';
+import type { InferenceImageFunction } from './inference-image-function';
+import { modelRuntimeFunction } from './model-runtime-function';
 import type { ModelArtifact } from './model-store';
 import { propError } from './prop-error';
 import type { ServedModelProps } from './served-model';
@@ -95,45 +96,25 @@ export class ShadowTesting extends Construct {
    */
   private candidateFunction(props: ShadowTestingProps): InferenceFunction | InferenceImageFunction {
     const { artifact, served } = props;
-    const options = {
-      modelName: artifact.name,
-      modelVersion: artifact.version,
-      modelSha256: artifact.sha256,
-      modelSizeBytes: artifact.sizeBytes,
-      descriptorSha256: artifact.descriptorSha256,
-      ...(served.memorySizeMiB === undefined ? {} : { memorySizeMiB: served.memorySizeMiB }),
-      ...(served.timeout === undefined ? {} : { timeout: served.timeout }),
-      ...(served.logRetention === undefined ? {} : { logRetention: served.logRetention }),
-      ...(served.serviceName === undefined ? {} : { serviceName: served.serviceName }),
-      ...(served.entry === undefined ? {} : { entry: served.entry }),
-    };
-    let fn: InferenceFunction | InferenceImageFunction;
-    switch (props.backend) {
-      case 'lambda':
-        fn = new InferenceFunction(this, 'Candidate', {
-          ...options,
-          modelBucket: served.modelBucket,
-          modelKey: artifact.key,
-          descriptorKey: artifact.descriptorKey,
-          layers: [served.onnxRuntime.layer],
-          architecture: served.onnxRuntime.architecture,
-        });
-        if (served.artifactUpload !== undefined) fn.node.addDependency(served.artifactUpload);
-        break;
-      case 'lambda-image':
-        fn = new InferenceImageFunction(this, 'Candidate', {
-          ...options,
-          modelPath: artifact.modelPath,
-          descriptorJson: artifact.descriptorJson,
-          onnxRuntimeFiles: served.onnxRuntime.packageFiles,
-        });
-        break;
-      case 'sagemaker':
-        throw propError(
-          this,
-          `model ${artifact.name} runs on sagemaker: shadow testing needs a model that runs in a Lambda function (backend lambda or lambda-image); remove its shadow settings`,
-        );
+    if (props.backend === 'sagemaker') {
+      throw propError(
+        this,
+        `model ${artifact.name} runs on sagemaker: shadow testing needs a model that runs in a Lambda function (backend lambda or lambda-image); remove its shadow settings`,
+      );
     }
+    const fn = modelRuntimeFunction(this, 'Candidate', props.backend, {
+      artifact,
+      modelBucket: served.modelBucket,
+      onnxRuntime: served.onnxRuntime,
+      ...(served.artifactUpload === undefined ? {} : { artifactUpload: served.artifactUpload }),
+      ...(served.entry === undefined ? {} : { entry: served.entry }),
+      options: {
+        ...(served.memorySizeMiB === undefined ? {} : { memorySizeMiB: served.memorySizeMiB }),
+        ...(served.timeout === undefined ? {} : { timeout: served.timeout }),
+        ...(served.logRetention === undefined ? {} : { logRetention: served.logRetention }),
+        ...(served.serviceName === undefined ? {} : { serviceName: served.serviceName }),
+      },
+    });
     acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]', [
       'The statements on Resource "*" are xray:PutTraceSegments + xray:PutTelemetryRecords, added by tracing:',
       'ACTIVE; X-Ray defines no resource types for these actions, so they cannot be scoped. S3 access, if any, is',
