@@ -16,6 +16,7 @@ import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS, demoModelFile } from '../support/demo-models';
 import { putObjectAndWait } from '../support/s3-put';
+import { SDK_FROM_NODE_PATH_HOOK } from './sdk-from-node-path';
 import { buildCheckedStack } from './synth';
 
 // The artifact `cdk deploy` ships, run as Lambda runs it: the ES module bundle esbuild produced at synth, with the
@@ -133,27 +134,6 @@ function bundleDir(): string {
   if (!(asset instanceof Asset)) throw new Error('the function has no Code asset');
   return path.resolve(app.outdir, asset.assetPath);
 }
-
-// Lambda's Node.js runtime searches NODE_PATH for ES module imports too, which is how `import ... from
-// '@aws-sdk/client-s3'` finds the SDK the runtime ships; plain Node does not, so this hook does that for the SDK
-// alone. ONNX Runtime gets no such help: the bundle must find it with `require`, as it must from the layer.
-const SDK_FROM_NODE_PATH_HOOK = `
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-export async function resolve(specifier, context, nextResolve) {
-  try {
-    return await nextResolve(specifier, context);
-  } catch (error) {
-    if (!specifier.startsWith('@aws-sdk/')) throw error;
-    for (const dir of (process.env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean)) {
-      try {
-        return await nextResolve(specifier, { ...context, parentURL: pathToFileURL(path.join(dir, 'index.js')).href });
-      } catch {}
-    }
-    throw error;
-  }
-}
-`;
 
 // What Lambda's runtime does, in order: import the handler module (init, no trace header), write a marker once the
 // import resolved, then invoke the handler per event with that invocation's trace header, as the runtime sets it.
