@@ -45,7 +45,9 @@ export function createPreTrafficHook(clients: PreTrafficHookClients, env: NodeJS
     }
     const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? BUDGET_WITHOUT_CONTEXT_MS) - REPORT_MARGIN_MS;
     const outcome = await check(clients, env, deadline);
-    const details = { deploymentId: event.DeploymentId, status: outcome.status, message: outcome.message };
+    // `result`, not `message`: Powertools' Logger reserves `message` for the log line's own and drops the field, which
+    // would leave the hook's log without the case and the difference that failed the deployment.
+    const details = { deploymentId: event.DeploymentId, status: outcome.status, result: outcome.message };
     if (outcome.status === 'Succeeded') logger.info('golden set check passed', details);
     else logger.error('golden set check failed', details);
     await reportHookStatus(clients.codeDeploy, event, outcome.status);
