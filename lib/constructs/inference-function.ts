@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { ModelEnvironment } from '../../contract/environment';
 import {
   functionMemoryMiB,
@@ -90,10 +91,7 @@ export class InferenceFunction extends Construct {
     validateFunctionOptions(this, props);
     this.modelName = props.modelName;
     this.modelVersion = props.modelVersion;
-    const entry = props.entry ?? DEFAULT_HANDLER_ENTRY;
-    if (!fs.existsSync(entry)) {
-      throw propError(this, `entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
-    }
+    const entry = handlerEntry(this, props.entry);
     const memorySize = functionMemoryMiB(this, props.modelName, props.modelSizeBytes, props.memorySizeMiB);
     ({ role: this.role, logGroup: this.logGroup } = functionRoleAndLogs(this, props.modelName, props.logRetention));
 
@@ -123,9 +121,6 @@ export class InferenceFunction extends Construct {
         ...HANDLER_BUNDLING,
         // onnxruntime-node comes from the layer (/opt/nodejs/node_modules); the Node.js 24 runtime ships SDK v3.
         externalModules: ['onnxruntime-node', '@aws-sdk/*'],
-        forceDockerBundling: false,
-        // esbuild's CLI defaults to "info", which prints the bundle sizes on every synth and test run.
-        logLevel: nodejs.LogLevel.WARNING,
       },
     });
 
@@ -174,7 +169,15 @@ export class InferenceFunction extends Construct {
   }
 }
 
-/** How the handler is bundled, for the zip function and the image alike. */
+/** The handler file a model function bundles: the given one, which must exist, or this project's. */
+export function handlerEntry(scope: Construct, entry: string = DEFAULT_HANDLER_ENTRY): string {
+  if (!fs.existsSync(entry)) {
+    throw propError(scope, `entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
+  }
+  return entry;
+}
+
+/** How the handler is bundled by the functions that run it (NodejsFunction's option names). */
 export const HANDLER_BUNDLING = {
   // An ES module, so that the handler's top-level await keeps the model load inside Lambda's init phase.
   format: nodejs.OutputFormat.ESM,
@@ -184,7 +187,20 @@ export const HANDLER_BUNDLING = {
   // Line numbers in stack traces need the map, not the sources; leaving them out keeps the bundle small.
   sourcesContent: false,
   target: 'node24',
+  forceDockerBundling: false,
+  // esbuild's CLI defaults to "info", which prints the bundle sizes on every synth and test run.
+  logLevel: nodejs.LogLevel.WARNING,
 } as const;
+
+/** The same bundle in esbuild's own option names, for the images that run esbuild on the handler themselves. */
+export const HANDLER_ESBUILD_OPTIONS = {
+  format: 'esm',
+  banner: { js: HANDLER_BUNDLING.banner },
+  minify: HANDLER_BUNDLING.minify,
+  sourcemap: HANDLER_BUNDLING.sourceMap,
+  sourcesContent: HANDLER_BUNDLING.sourcesContent,
+  target: HANDLER_BUNDLING.target,
+} as const satisfies BuildOptions;
 
 /** Fails with the prop, the value and the fix when the model's identity cannot be served. */
 export function validateModel(scope: Construct, props: ModelFunctionModel): void {

@@ -8,7 +8,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { ModelEnvironment } from '../../contract/environment';
 import { IMAGE_MODEL_PATH, stageImageContext } from './image-context';
-import { DEFAULT_HANDLER_ENTRY, type ModelFunctionModel, REQUIRE_BANNER, validateModel } from './inference-function';
+import { HANDLER_ESBUILD_OPTIONS, handlerEntry, type ModelFunctionModel, validateModel } from './inference-function';
 import {
   functionMemoryMiB,
   functionRoleAndLogs,
@@ -60,10 +60,7 @@ export class InferenceImageFunction extends Construct {
     validateFunctionOptions(this, props);
     this.modelName = props.modelName;
     this.modelVersion = props.modelVersion;
-    const entry = props.entry ?? DEFAULT_HANDLER_ENTRY;
-    if (!fs.existsSync(entry)) {
-      throw propError(this, `entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
-    }
+    const entry = handlerEntry(this, props.entry);
     if (!fs.existsSync(props.modelPath)) {
       throw propError(this, `modelPath (${props.modelPath}) does not exist: export the model to ONNX there`);
     }
@@ -83,15 +80,7 @@ export class InferenceImageFunction extends Construct {
       onnxRuntimeFiles: props.onnxRuntimeFiles,
       // Unit tests skip bundling (as for NodejsFunction): the context then lacks only runtime/.
       bundle: Stack.of(this).bundlingRequired,
-      bundling: {
-        // An ES module, so that the handler's top-level await keeps the model load inside Lambda's init phase.
-        format: 'esm',
-        banner: { js: REQUIRE_BANNER },
-        minify: true,
-        sourcemap: true,
-        sourcesContent: false,
-        target: 'node24',
-      },
+      bundling: HANDLER_ESBUILD_OPTIONS,
     });
 
     this.function = new lambda.DockerImageFunction(this, 'Function', {

@@ -286,8 +286,6 @@ export class ModelRollout extends Construct {
         ...HANDLER_BUNDLING,
         // The Node.js 24 runtime ships SDK v3, with the Lambda, S3 and CodeDeploy clients.
         externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
       },
     });
     acknowledge(role, `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`, [

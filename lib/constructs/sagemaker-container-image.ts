@@ -8,7 +8,7 @@ import { ModelEnvironment } from '../../contract/environment';
 import { DESCRIPTOR_FILE, type ModelDescriptor, serializeModelDescriptor } from '../../contract/model-descriptor';
 import { linkOrCopy, stageOnnxRuntime } from '../build-context';
 import { defaultOnnxRuntimeNodeDir, type PrunedOnnxRuntime, prunedOnnxRuntime } from '../onnx-runtime-files';
-import { REQUIRE_BANNER } from './inference-function';
+import { HANDLER_ESBUILD_OPTIONS } from './inference-function';
 import { propError } from './prop-error';
 import type { ContainerArchitecture } from './sagemaker-endpoint';
 
@@ -107,17 +107,12 @@ export function bundleSageMakerServer(outfile: string, entry: string = DEFAULT_E
     outfile,
     bundle: true,
     platform: 'node',
-    // One ES module file: the server's worker threads run this same file (lambda/sagemaker-server.ts).
-    format: 'esm',
-    target: 'node24',
-    // `require` in the ES module: bundled CommonJS code requires Node built-ins, and the runtime requires
-    // onnxruntime-node, which the image holds in /opt/program/node_modules beside the bundle.
-    banner: { js: REQUIRE_BANNER },
+    // One ES module file, as the model functions' bundle: the server's worker threads run this same file
+    // (lambda/sagemaker-server.ts). Its `require` banner lets the runtime require onnxruntime-node, which the image
+    // holds in /opt/program/node_modules beside the bundle.
+    ...HANDLER_ESBUILD_OPTIONS,
     // The image's node_modules holds it, with its native binaries; everything else, the AWS SDK included, is bundled.
     external: ['onnxruntime-node'],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
     logLevel: 'warning',
   });
 }

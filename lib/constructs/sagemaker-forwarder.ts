@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,7 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ModelEnvironment } from '../../contract/environment';
 import { acknowledge } from '../compliance';
-import { DEFAULT_HANDLER_ENTRY, HANDLER_BUNDLING, LIVE_ALIAS } from './inference-function';
+import { HANDLER_BUNDLING, handlerEntry, LIVE_ALIAS } from './inference-function';
 import { runtimeEnvironment } from './model-function-options';
 import { propError } from './prop-error';
 
@@ -56,10 +55,7 @@ export class SageMakerForwarder extends Construct {
 
   constructor(scope: Construct, id: string, props: SageMakerForwarderProps) {
     super(scope, id);
-    const entry = props.entry ?? DEFAULT_HANDLER_ENTRY;
-    if (!fs.existsSync(entry)) {
-      throw propError(this, `entry (${entry}) does not exist: point it at the handler file that exports \`handler\``);
-    }
+    const entry = handlerEntry(this, props.entry);
     if (!/^[0-9a-f]{64}$/.test(props.descriptorSha256)) {
       throw propError(
         this,
@@ -126,8 +122,6 @@ export class SageMakerForwarder extends Construct {
         // The Node.js 24 runtime ships the SDK v3, @aws-sdk/client-sagemaker-runtime included. onnxruntime-node is
         // never loaded on the forwarding path and this function has no layer that provides it.
         externalModules: ['onnxruntime-node', '@aws-sdk/*'],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
       },
     });
 
