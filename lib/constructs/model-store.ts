@@ -10,6 +10,7 @@ import { GOLDEN_SET_FILE, parseGoldenSet } from '../../contract/golden-set';
 import { type ModelDescriptor, sha256Hex } from '../../contract/model-descriptor';
 import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../../contract/model-repository';
 import type { ModelSpec } from '../../contract/onnx-model-spec';
+import { readRegularFileSync } from '../../contract/regular-file';
 import { describeModel, type ModelDescription } from '../model-description';
 import { propError } from './prop-error';
 
@@ -223,9 +224,11 @@ function describeArtifact(scope: Construct, model: ModelStoreModel): ModelArtifa
 function describeGoldenSet(scope: Construct, modelPath: string, prefix: string): GoldenSetArtifact | undefined {
   const goldenPath = path.join(path.dirname(modelPath), GOLDEN_SET_FILE);
   if (!fs.existsSync(goldenPath)) return undefined;
-  const bytes = fs.readFileSync(goldenPath);
+  let bytes: Buffer;
   let caseCount: number;
   try {
+    // Never blocks on a FIFO or the like, as no reader of the repository does.
+    bytes = readRegularFileSync(goldenPath);
     caseCount = parseGoldenSet(bytes.toString('utf8'), goldenPath).cases.length;
   } catch (error) {
     throw propError(scope, (error as Error).message);
