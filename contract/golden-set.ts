@@ -51,7 +51,8 @@ export const GOLDEN_SET_FILE = 'golden.json';
 /** A tolerance for models whose float outputs come from the same ONNX Runtime build: rounding noise only. */
 export const DEFAULT_GOLDEN_TOLERANCE: GoldenTolerance = { absolute: 1e-5, relative: 1e-4 };
 
-const FLOAT_DATATYPES: ReadonlySet<Datatype> = new Set(['FP16', 'FP32', 'FP64']);
+/** The datatypes compared within a tolerance; every other one is compared exactly. */
+export const FLOAT_DATATYPES: ReadonlySet<Datatype> = new Set(['FP16', 'FP32', 'FP64']);
 
 /**
  * The golden set as bytes: two-space JSON with a trailing newline, keys in a fixed order, so recording the same
@@ -213,7 +214,8 @@ export function outputAgreement(reference: readonly WireTensor[], candidate: rea
     for (let i = 0; i < ref.data.length; i++) {
       const a = ref.data[i];
       const b = other.data[i];
-      if (!Object.is(a, b) && !(a === b)) exact = false;
+      // NaN matches NaN (Object.is); 0 matches -0 (===).
+      if (a !== b && !Object.is(a, b)) exact = false;
       if (numeric && typeof a === 'number' && typeof b === 'number') {
         const d = Number.isNaN(a) && Number.isNaN(b) ? 0 : Math.abs(a - b);
         max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(max, d);

@@ -1,5 +1,4 @@
-import type { Datatype } from '../../contract/datatypes';
-import { outputAgreement, type WireTensor } from '../../contract/golden-set';
+import { FLOAT_DATATYPES, outputAgreement, type WireTensor } from '../../contract/golden-set';
 
 /** What one sample contributes to the shadow metrics. */
 export interface ShadowComparison {
@@ -8,8 +7,6 @@ export interface ShadowComparison {
   /** Largest |live - candidate| per numeric output the candidate answered with the same datatype and shape. */
   readonly maxAbsDifferences: readonly number[];
 }
-
-const FLOAT_DATATYPES: ReadonlySet<Datatype> = new Set(['FP16', 'FP32', 'FP64']);
 
 /**
  * Compares the candidate's outputs with the live ones, output by output (contract/golden-set.ts outputAgreement).
