@@ -133,8 +133,7 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     if (error instanceof BodyTooLargeError) {
       // The answer goes out at once; the rest of the body is not read, beyond a short bounded linger.
       statusCode = 413;
-      request.resume();
-      return answerAndClose(request.socket, 413, error.message);
+      return answerAndClose(request.socket, 413, error.message, request);
     }
     if (error instanceof ClientClosedError) {
       // The client's choice, not the server's failure: one line, and no status, since nothing was answered.

@@ -114,8 +114,7 @@ async function answer(
     if (error instanceof BadRequestTargetError) return sendError(400, error.message);
     if (error instanceof BodyTooLargeError) {
       // The answer goes out at once; the rest of the body is not read, beyond a short bounded linger.
-      request.resume();
-      return answerAndClose(request.socket, 413, error.message);
+      return answerAndClose(request.socket, 413, error.message, request);
     }
     // The client's choice, not the container's failure: no stack trace, nothing to answer.
     if (error instanceof ClientClosedError)

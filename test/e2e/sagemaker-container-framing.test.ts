@@ -79,6 +79,15 @@ describe('the SageMaker container with hostile framing', () => {
     });
   });
 
+  it('keeps the 413 readable for a client that goes on sending a chunked body and reads the answer only later', async () => {
+    const answer = await rawExchange(
+      port,
+      'POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      { streamBytes: 100 * MIB, chunked: true, readDelayMs: 500 },
+    );
+    expect(answer).toMatchObject({ status: 413, headers: { connection: 'close' } });
+  });
+
   it('answers a client that half-closes its side right after sending the invocation', async () => {
     const answer = await rawExchange(port, invoke('', PENGUIN_BODY), { halfClose: true });
     expect(answer).toMatchObject({ status: 200, json: { model_name: 'penguins' } });

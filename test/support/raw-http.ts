@@ -16,6 +16,8 @@ interface ExchangeOptions {
   readonly streamBytes?: number;
   /** Frame the streamed bytes as chunks (Transfer-Encoding: chunked). @default false */
   readonly chunked?: boolean;
+  /** Read nothing of the answer for this long (a client busy sending, or a slow one), then read it. @default 0 */
+  readonly readDelayMs?: number;
 }
 
 /**
@@ -47,6 +49,10 @@ export function rawExchange(port: number, request: string, options: ExchangeOpti
     // A reset after the answer arrived is the server closing a connection that still had data coming; the answer counts.
     socket.on('error', () => finish(undefined, parseAnswer(received, head)));
     socket.on('close', () => finish(undefined, parseAnswer(received, head)));
+    if (options.readDelayMs !== undefined) {
+      socket.pause();
+      setTimeout(() => socket.resume(), options.readDelayMs);
+    }
     socket.write(request);
     if (options.streamBytes !== undefined) stream(socket, options.streamBytes, options.chunked ?? false);
     else if (options.halfClose) socket.end();

@@ -163,6 +163,18 @@ describe('oversized bodies (defect 9)', () => {
     expect(lastConnectionBytesRead()).toBeLessThan(16 * MIB);
   });
 
+  it('keeps the 413 readable for a client that goes on sending and reads the answer only later', async () => {
+    // Closing the connection while the client still sends would reset it, and a reset discards an answer the
+    // client has not read yet: the server stops reading instead, until the client reads and closes.
+    const answer = await rawExchange(
+      port,
+      'POST /v2/models/penguins/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n',
+      { streamBytes: 100 * MIB, chunked: true, readDelayMs: 500 },
+    );
+    expect(answer).toMatchObject({ status: 413, headers: { connection: 'close' } });
+    expect(lastConnectionBytesRead()).toBeLessThan(16 * MIB);
+  });
+
   it('refuses an oversized body announced with Expect: 100-continue before the client sends it', async () => {
     const answer = await rawExchange(
       port,
