@@ -126,3 +126,71 @@ export const ShadowMetric = {
   /** Samples the live function did not log because the record exceeded CloudWatch Logs' event size limit. */
   samplesSkipped: 'ShadowSamplesSkipped',
 } as const;
+
+/**
+ * Data capture (opt-in per model): the function writes a sampled share of its inference requests, with their
+ * answers, to its log as one capture record per line; a subscription filter hands those records to the capture
+ * writer, which stores them in the capture bucket in the layout of contract/capture.ts. Feedback records travel the
+ * same way. Unset or empty sample rate: capture off, and the feedback route answers 404 saying capture is off.
+ */
+export const CaptureEnvironment = {
+  /** Share of inference requests to capture, in (0, 1]. */
+  sampleRate: 'CAPTURE_SAMPLE_RATE',
+  /** Comma-separated field names (features or tensors) whose values are captured as null. */
+  dropFields: 'CAPTURE_DROP_FIELDS',
+  /** Comma-separated field names whose values are captured as a salted hash. */
+  hashFields: 'CAPTURE_HASH_FIELDS',
+  /** The salt of those hashes: one per deployment, so that hashes are not comparable across stacks. */
+  hashSalt: 'CAPTURE_HASH_SALT',
+} as const;
+
+/**
+ * The field every capture and feedback log record carries, with the value 1, and that nothing else logs: the
+ * subscription filter pattern `{ $.modelCapture = 1 }` matches exactly these records.
+ */
+export const CAPTURE_MARKER = 'modelCapture';
+
+/** The environment of the capture writer: where captured records go. */
+export const CaptureWriterEnvironment = {
+  bucket: 'CAPTURE_BUCKET',
+} as const;
+
+/** The environment of the scheduled drift job. */
+export const DriftJobEnvironment = {
+  /** The capture bucket; the job reads `captures/` and `feedback/` of its models only. */
+  captureBucket: 'CAPTURE_BUCKET',
+  /**
+   * JSON array of the model versions to check: `[{"model", "version", "bucket", "descriptorKey", "descriptorSha256"}]`;
+   * each baseline is read from the version's pinned descriptor.
+   */
+  models: 'DRIFT_MODELS',
+  /** Hours of captures compared with the baseline on each run. */
+  windowHours: 'DRIFT_WINDOW_HOURS',
+  /** PSI thresholds: from `watch` a feature is reported, from `act` the drift event is sent. */
+  watchThreshold: 'DRIFT_WATCH_THRESHOLD',
+  actThreshold: 'DRIFT_ACT_THRESHOLD',
+  /** Fewest captured rows in the window for a verdict; fewer publishes nothing rather than noise. */
+  minimumRows: 'DRIFT_MINIMUM_ROWS',
+  /** Event bus for `Model Drift Detected`; the account's default bus when unset. */
+  eventBusName: 'DRIFT_EVENT_BUS',
+} as const;
+
+/** The drift job's metrics, dimensioned by service, model and version (and feature for FeatureDrift). */
+export const DriftMetric = {
+  /** PSI of one input feature over the window against the baseline. */
+  featureDrift: 'FeatureDrift',
+  /** Largest PSI over the model's outputs. */
+  predictionDrift: 'PredictionDrift',
+  /** Share of fed-back classification rows whose captured label was right, over the window. */
+  modelAccuracy: 'ModelAccuracy',
+  /** Mean absolute error of fed-back regression rows over the window. */
+  modelError: 'ModelMeanAbsoluteError',
+  /** Captured rows the window held. */
+  capturedRows: 'CapturedRows',
+} as const;
+
+/** The dimension naming the feature of a FeatureDrift datapoint. */
+export const FEATURE_DIMENSION = 'feature';
+
+/** The EventBridge event the drift job sends when any feature or output reaches the act threshold. */
+export const DRIFT_EVENT = { source: 'model-endpoint', detailType: 'Model Drift Detected' } as const;

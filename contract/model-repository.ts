@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type Baseline, parseBaseline } from './baseline';
 import { GOLDEN_SET_FILE } from './golden-set';
 import { fileKind, readRegularFileSync } from './regular-file';
 
@@ -45,6 +46,8 @@ export interface ModelManifest {
   readonly labels?: readonly string[];
   /** Held-out metrics measured when the model was trained, e.g. `{ "accuracy": 0.97 }`. */
   readonly metrics?: Readonly<Record<string, number>>;
+  /** The training data's distributions, for drift monitoring (`npm run baseline`). */
+  readonly baseline?: Baseline;
 }
 
 /** Parses and checks a manifest; throws an Error naming the field and what was expected. */
@@ -77,6 +80,7 @@ export function parseModelManifest(text: string, source: string): ModelManifest 
   ) {
     throw new Error(`${source}: "metrics" must map names to numbers`);
   }
+  if (manifest.baseline !== undefined) parseBaseline(manifest.baseline, source);
   return manifest as ModelManifest;
 }
 
