@@ -177,8 +177,13 @@ export const DriftJobEnvironment = {
 
 /** The drift job's metrics, dimensioned by service, model and version (and feature for FeatureDrift). */
 export const DriftMetric = {
-  /** PSI of one input feature over the window against the baseline. */
+  /** PSI of one input feature over the window against the baseline (dimension `feature`). */
   featureDrift: 'FeatureDrift',
+  /**
+   * Largest PSI over the model's input features: the one alarm per model, however many features it has (a model
+   * with hundreds of features, like MNIST's pixels, would otherwise need an alarm and a paid metric per feature).
+   */
+  maxFeatureDrift: 'MaxFeatureDrift',
   /** Largest PSI over the model's outputs. */
   predictionDrift: 'PredictionDrift',
   /** Share of fed-back classification rows whose captured label was right, over the window. */
