@@ -16,9 +16,9 @@ const ROWS = [
 /** Every file under a folder, as paths relative to it with forward slashes. */
 function filesUnder(folder: string): string[] {
   return fs
-    .readdirSync(folder, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .filter((entry) => fs.statSync(path.join(folder, entry)).isFile())
+    .map((entry) => entry.split(path.sep).join('/'))
     .sort();
 }
 
