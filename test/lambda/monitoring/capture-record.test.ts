@@ -164,6 +164,30 @@ describe('capture record', () => {
     expect(captureLogLine(record)).not.toContain('3750');
   });
 
+  it('captures a binary answer as the equivalent JSON when one of its outputs is dropped', async () => {
+    const exchange = await answered(
+      binaryInfer({
+        parameters: { binary_data_output: true },
+        outputs: [{ name: 'label' }, { name: 'probabilities' }],
+      }),
+    );
+    const record = captureRecord(exchange, { ...NO_FIELDS, dropFields: ['label'] });
+    expect(record.request.contentType).toBe('application/octet-stream');
+    const json = record.response.contentType === 'application/json' ? record.response.json : undefined;
+    const outputs = (json as { outputs: { name: string; data: unknown[]; parameters?: object }[] }).outputs;
+    expect(outputs.map(({ name, data, parameters }) => [name, data.length, parameters])).toEqual([
+      ['label', 4, undefined],
+      ['probabilities', 12, undefined],
+    ]);
+    expect(outputs[0].data).toEqual([null, null, null, null]);
+    // Decoded from the FP32 bytes: each row sums to 1 within single precision.
+    const probabilities = outputs[1].data as number[];
+    for (let row = 0; row < 4; row++) {
+      expect(probabilities.slice(row * 3, row * 3 + 3).reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
+    }
+    for (const species of ['Adelie', 'Chinstrap', 'Gentoo']) expect(captureLogLine(record)).not.toContain(species);
+  });
+
   it('fails to build a record when a field names no tensor and the feature names are unknown', async () => {
     const exchange = await answered(jsonInfer({ inputs: [featuresInput] }));
     expect(() => captureRecord(exchange, { ...NO_FIELDS, dropFields: ['body_mass_g'] })).toThrow(
