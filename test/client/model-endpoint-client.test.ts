@@ -88,14 +88,15 @@ describe('ModelEndpointClient against the local twin', () => {
       expect(probabilities.data).toBeInstanceOf(Float32Array);
       const expected = goldenCase.expected.find((t) => t.name === 'probabilities');
       expect(probabilities.shape).toEqual(expected?.shape);
-      [...probabilities.data].forEach((p, i) => expect(p).toBeCloseTo(Number(expected?.data[i]), 5));
+      for (const [i, p] of probabilities.data.entries()) expect(p).toBeCloseTo(Number(expected?.data[i]), 5);
     }
   });
 
   it.each([false, true])('labels the held-out digits and returns typed outputs (binary %s)', async (binary) => {
     const cases = golden('mnist').cases.filter((c) => c.request.inputs[0].shape[0] === 1);
     const pixels = new Float32Array(cases.length * 784);
-    cases.forEach((goldenCase, row) => pixels.set(goldenCase.request.inputs[0].data as number[], row * 784));
+    for (const [row, goldenCase] of cases.entries())
+      pixels.set(goldenCase.request.inputs[0].data as number[], row * 784);
     const result = await client.infer(
       'mnist',
       {
