@@ -1,0 +1,62 @@
+/** `model-endpoint <command>`: the command line of the model-endpoint API. */
+import { ModelEndpointError } from '../client';
+import { BENCH_USAGE } from './bench';
+import { INSPECT_USAGE } from './inspect';
+import { INVOKE_USAGE } from './invoke';
+import { TYPES_USAGE } from './types';
+import { VERIFY_USAGE } from './verify';
+
+export const USAGE = `Usage: model-endpoint <command> [options]
+
+Commands:
+  invoke <model> --data <file|json>   run one inference and print the outputs
+  inspect <model.onnx>                inputs, outputs, opsets, size and the backend "auto" picks
+  bench <url> <model>                 throughput, latency percentiles and histogram
+  verify                              replay golden sets against the twin or a deployed API
+  types                               a TypeScript interface of the models, for the client
+
+Every command takes --help; invoke, inspect, bench and verify take --json for scripts.`;
+
+type Command = (
+  argv: readonly string[],
+  print: (line: string) => void,
+  progress?: (line: string) => void,
+) => Promise<number>;
+
+// Each command loads its own dependencies (ONNX Runtime, the AWS SDK, the CDK library) only when it runs.
+const COMMANDS: Record<string, { usage: string; load: () => Promise<Command> }> = {
+  invoke: { usage: INVOKE_USAGE, load: async () => (await import('./invoke.js')).invoke },
+  inspect: { usage: INSPECT_USAGE, load: async () => (await import('./inspect.js')).inspect },
+  bench: { usage: BENCH_USAGE, load: async () => (await import('./bench.js')).bench },
+  verify: { usage: VERIFY_USAGE, load: async () => (await import('./verify.js')).verify },
+  types: { usage: TYPES_USAGE, load: async () => (await import('./types.js')).types },
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`model-endpoint: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  // A progress bar only on a terminal: redirected output gets the results alone.
+  const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}`) : undefined;
+  try {
+    const code = await (await command.load())(rest, (line) => console.log(line), progress);
+    if (progress !== undefined) process.stderr.write('\r\x1b[K');
+    return code;
+  } catch (error) {
+    if (progress !== undefined) process.stderr.write('\r\x1b[K');
+    const message = error instanceof ModelEndpointError || error instanceof Error ? error.message : String(error);
+    console.error(`model-endpoint ${name}: ${message}`);
+    return 1;
+  }
+}
