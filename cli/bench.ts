@@ -7,17 +7,19 @@ import { inferRequestOf, readDataArgument } from './request-data';
 
 export const BENCH_USAGE = `Usage: model-endpoint bench <url> <model> [options]
 
-Sends requests to a model with a fixed number in flight and prints throughput, latency percentiles and a latency
-histogram. Requests are not retried, so throttling shows as errors. Give the URL as "stack" to use the deployed
+Sends requests to a model with a fixed number in flight and prints throughput,
+latency percentiles and a latency histogram. Requests are not retried, so
+throttling shows as failures. Give the URL as "stack" to use the deployed
 stack's ApiUrl output.
 
-  --data <file|json>   the request (as invoke takes it); default: zeros of the model's input shapes
+  --data <file|json>   the request (as invoke takes it); default: zeros of the
+                       model's input shapes
   --requests <n>       requests to send (default 200)
   --concurrency <c>    requests in flight at once (default 4)
   --version <v>        a model version (default: the highest)
   --binary             binary tensor data both ways
   --json               print the results as JSON
-${CONNECTION_USAGE.split('\n').slice(2).join('\n')}`;
+${CONNECTION_USAGE.split('\n').slice(3).join('\n')}`;
 
 export async function bench(
   argv: readonly string[],

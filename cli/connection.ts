@@ -12,13 +12,15 @@ export const CONNECTION_OPTIONS = {
   token: { type: 'string' },
 } as const;
 
-export const CONNECTION_USAGE = `  --url <url>         the API's base URL (locally http://127.0.0.1:8080); without it, the ApiUrl output of
-                      the deployed stack, read with your AWS credentials
-  --stack <name>      the stack to read it from (default ${DEFAULT_STACK_NAME}; ModelEndpoint-<stage> for a stage)
-  --region <region>   the stack's region (default: your AWS configuration's)
+export const CONNECTION_USAGE = `  --url <url>         the API's base URL (locally http://127.0.0.1:8080);
+                      default: the deployed stack's ApiUrl output, read
+                      with your AWS credentials
+  --stack <name>      that stack (default ${DEFAULT_STACK_NAME}; ModelEndpoint-<stage>)
+  --region <region>   its region (default: your AWS configuration's)
   --api-key <key>     send x-api-key (or set MODEL_ENDPOINT_API_KEY)
   --iam               sign with SigV4, credentials from the AWS default chain
-  --token <token>     send a Cognito ID token as Authorization (or set MODEL_ENDPOINT_TOKEN)`;
+  --token <token>     send a Cognito ID token as Authorization
+                      (or set MODEL_ENDPOINT_TOKEN)`;
 
 export interface ConnectionValues {
   readonly url?: string;

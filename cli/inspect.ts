@@ -10,8 +10,9 @@ import { clip, formatBytes, wrap } from './output-text';
 
 export const INSPECT_USAGE = `Usage: model-endpoint inspect <model.onnx> [--json]
 
-Opens the model in ONNX Runtime as a deploy does and prints its inputs and outputs (as the API's metadata shows
-them), the operator sets it imports, its size, and the backend "auto" would choose for it.`;
+Opens the model in ONNX Runtime as a deploy does and prints its inputs and
+outputs (as the API's metadata shows them), the operator sets it imports, its
+size, and the backend "auto" would choose for it.`;
 
 export async function inspect(argv: readonly string[], print: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({

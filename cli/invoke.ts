@@ -9,8 +9,9 @@ export const INVOKE_USAGE = `Usage: model-endpoint invoke <model> --data <file|j
 
 Runs one inference and prints each output.
 
-  --data <file|json>  {"inputs": [...]} (a v2 request), {"instances": [...]}, or rows such as
-                      '[[39.1, 18.7, 181, 3750]]' for a single-input model
+  --data <file|json>  {"inputs": [...]} (a v2 request), {"instances": [...]},
+                      or rows such as '[[39.1, 18.7, 181, 3750]]' for a
+                      single-input model
   --version <v>       a model version (default: the highest)
   --binary            binary tensor data both ways instead of JSON
   --json              print the answer as JSON

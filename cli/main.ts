@@ -9,13 +9,14 @@ import { VERIFY_USAGE } from './verify';
 export const USAGE = `Usage: model-endpoint <command> [options]
 
 Commands:
-  invoke <model> --data <file|json>   run one inference and print the outputs
-  inspect <model.onnx>                inputs, outputs, opsets, size and the backend "auto" picks
-  bench <url> <model>                 throughput, latency percentiles and histogram
-  verify                              replay golden sets against the twin or a deployed API
-  types                               a TypeScript interface of the models, for the client
+  invoke <model> --data <file|json>  run one inference, print the outputs
+  inspect <model.onnx>               inputs, outputs, opsets, size, and the
+                                     backend "auto" would choose
+  bench <url> <model>                throughput, latency percentiles, histogram
+  verify                             replay golden sets (local twin or an API)
+  types                              the models' types, for the typed client
 
-Every command takes --help; invoke, inspect, bench and verify take --json for scripts.`;
+Every command takes --help; invoke, inspect, bench and verify take --json.`;
 
 type Command = (
   argv: readonly string[],

@@ -7,8 +7,9 @@ import { modelTypesSource } from './model-types-source';
 
 export const TYPES_USAGE = `Usage: model-endpoint types [--models <dir>] [--out <file.ts>]
 
-Writes a TypeScript interface with every model's input and output datatypes (of its highest version), read from
-the ONNX graphs as a deploy reads them. Pass it to the client: new ModelEndpointClient<Models>({ url }).
+Writes a TypeScript interface of every model's input and output datatypes
+(highest version), read from the ONNX graphs as a deploy reads them. Give it
+to the client: new ModelEndpointClient<Models>({ url }).
 
   --models <dir>   model repository folder (default ${DEFAULT_MODELS_DIR})
   --out <file>     write it there (default: print it)`;

@@ -8,15 +8,16 @@ import { type GoldenTarget, goldenLabel } from '../lambda/rollout/golden-request
 import { replayGoldenSet, type SendGoldenRequest } from '../lambda/rollout/replay-golden-set';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect } from './connection';
 
-export const VERIFY_USAGE = `Usage: model-endpoint verify [--models <dir>] [--url <url> | --deployed] [options]
+export const VERIFY_USAGE = `Usage: model-endpoint verify [--models <dir>] [--url <url> | --deployed] [...]
 
-Replays the golden set (golden.json) of each model's highest version in the model repository, as a deploy's
-pre-traffic check does, and exits 1 if any answer differs beyond its tolerance. Without --url or --deployed it
-starts the local twin on a free loopback port (as npm run verify).
+Replays the golden set (golden.json) of each model's highest version, as a
+deploy's pre-traffic check does, and exits 1 if any answer differs beyond its
+tolerance. Without --url or --deployed it starts the local twin on a free
+loopback port (as npm run verify does).
 
   --models <dir>      model repository folder (default ${DEFAULT_MODELS_DIR})
   --all-versions      every version, not only the highest a deploy serves
-  --deployed          check the deployed stack (its ApiUrl output) instead of the local twin
+  --deployed          check the deployed stack (its ApiUrl output)
   --json              one JSON line per golden set
 ${CONNECTION_USAGE}`;
 
