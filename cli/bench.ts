@@ -24,6 +24,7 @@ ${CONNECTION_USAGE.split('\n').slice(3).join('\n')}`;
 export async function bench(
   argv: readonly string[],
   print: (line: string) => void,
+  /** Shows a line of progress in place; '' clears it. */
   progress?: (line: string) => void,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -74,6 +75,7 @@ export async function bench(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, requests) }, worker));
+  progress?.('');
   const seconds = (performance.now() - started) / 1000;
   const latency = summarize(latencies);
   const buckets = histogram(latencies);

@@ -1,5 +1,4 @@
 /** `model-endpoint <command>`: the command line of the model-endpoint API. */
-import { ModelEndpointError } from '../client';
 import { BENCH_USAGE } from './bench';
 import { INSPECT_USAGE } from './inspect';
 import { INVOKE_USAGE } from './invoke';
@@ -48,15 +47,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
-  // A progress bar only on a terminal: redirected output gets the results alone.
-  const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}`) : undefined;
+  // A progress bar only on a terminal: redirected output gets the results alone. Each update rewrites the line.
+  const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[K${line}`) : undefined;
   try {
-    const code = await (await command.load())(rest, (line) => console.log(line), progress);
-    if (progress !== undefined) process.stderr.write('\r\x1b[K');
-    return code;
+    return await (await command.load())(rest, (line) => console.log(line), progress);
   } catch (error) {
-    if (progress !== undefined) process.stderr.write('\r\x1b[K');
-    const message = error instanceof ModelEndpointError || error instanceof Error ? error.message : String(error);
+    progress?.('');
+    const message = error instanceof Error ? error.message : String(error);
     console.error(`model-endpoint ${name}: ${message}`);
     return 1;
   }
