@@ -3,6 +3,7 @@
  * fetch-based, for Node.js 20+ and browsers. Every route has one method; inference sends and receives JSON or binary
  * tensor data; auth is an API key, IAM (SigV4) or a Cognito token; 429 and 503 are retried with backoff.
  */
+import type { FeedbackRequest } from '../contract/capture';
 import type { ModelMetadata, ServerMetadata } from '../lambda/protocol/metadata';
 import type { TensorData } from '../lambda/protocol/tensor';
 import type { PredictResponse } from '../lambda/protocol/v1-predict';
@@ -166,6 +167,15 @@ export class ModelEndpointClient<M extends ModelCatalog<M> = AnyModels> {
       body: JSON.stringify({ instances }),
     });
     return response.predictions;
+  }
+
+  /**
+   * `POST /v2/models/<model>/feedback`: the true label or value of an earlier inference, named by the `id` it was
+   * sent with. Resolves true once the server kept it; a model without capture answers 404 (ModelEndpointError).
+   */
+  async feedback(model: keyof M & string, feedback: FeedbackRequest): Promise<boolean> {
+    const path = `/v2/models/${encodeURIComponent(model)}/feedback`;
+    return (await this.json<{ accepted: boolean }>('POST', path, { body: JSON.stringify(feedback) })).accepted;
   }
 
   private async json<T>(

@@ -45,6 +45,7 @@ describe('ModelEndpointClient against the local twin', () => {
           inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [39.1, 18.7, 181, 3750] }],
         }),
       predict: () => client.predict('penguins', [[39.1, 18.7, 181, 3750]]),
+      feedback: () => client.feedback('penguins', { id: 'client-test-1', label: 'Adelie' }),
     };
     expect(Object.keys(calls).sort()).toEqual(ROUTES.map((route) => route.operation).sort());
     expect(await calls.live()).toBe(true);
@@ -63,6 +64,17 @@ describe('ModelEndpointClient against the local twin', () => {
     });
     expect(await calls.modelReady()).toBe(true);
     expect(await calls.predict()).toEqual([{ label: 'Adelie', probabilities: expect.any(Array) }]);
+    expect(await calls.feedback()).toBe(true);
+  });
+
+  it("refuses feedback without a truth with the server's message, and for an unknown model with 404", async () => {
+    await expect(client.feedback('penguins', { id: 'x' })).rejects.toMatchObject({
+      status: 400,
+      serverMessage: expect.stringMatching(/label|value/),
+    });
+    await expect(client.feedback('nope' as 'penguins', { id: 'x', label: 'Adelie' })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it.each([false, true])('answers every held-out penguin row as the golden set says (binary %s)', async (binary) => {
