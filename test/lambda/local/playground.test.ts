@@ -43,7 +43,7 @@ describe('the playground page of the local twin', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const references = [...page.text.matchAll(/(?:src|href)="([^"]*)"/g)].map((match) => match[1]);
-    expect(references.sort()).toEqual(['/playground/playground.css', '/playground/playground.js']);
+    expect(references.sort()).toEqual(['/playground/playground.css', '/playground/playground.js', 'data:,']);
   });
 
   it.each(Object.entries(ASSET_TYPES))(

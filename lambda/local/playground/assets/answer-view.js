@@ -8,13 +8,15 @@ const SHOWN_VALUES = 16;
  * output with one probability per label as bars, largest first, and anything else as its first values.
  */
 export function renderAnswer(container, response, model, ms) {
-  const parts = [];
   const labels = model.labels ?? [];
+  const headlines = [];
+  const bars = [];
+  const others = [];
   for (const output of response.outputs) {
     if (labels.length > 0 && output.datatype.startsWith('FP') && output.data.length === labels.length) {
-      parts.push(probabilityBars(output, labels));
+      bars.push(probabilityBars(output, labels));
     } else if (output.data.length === 1) {
-      parts.push(
+      headlines.push(
         element(
           'p',
           { class: 'headline', 'data-output': output.name },
@@ -25,13 +27,13 @@ export function renderAnswer(container, response, model, ms) {
     } else {
       const shown = output.data.slice(0, SHOWN_VALUES).join(', ');
       const more = output.data.length > SHOWN_VALUES ? `, \u2026 (${output.data.length} values)` : '';
-      parts.push(
+      others.push(
         element('p', { 'data-output': output.name }, `${output.name} [${output.shape.join(', ')}]: ${shown}${more}`),
       );
     }
   }
   const served = `version ${response.model_version ?? '?'}, ${ms.toFixed(1)} ms round trip`;
-  container.replaceChildren(...parts, element('p', { class: 'served' }, served));
+  container.replaceChildren(...headlines, ...bars, ...others, element('p', { class: 'served' }, served));
 }
 
 function probabilityBars(output, labels) {

@@ -26,6 +26,7 @@ export class DrawingPad {
     this.context.lineJoin = 'round';
     this.context.lineWidth = BRUSH;
     this.context.strokeStyle = '#000';
+    this.context.fillStyle = '#000';
     const clear = element('button', { type: 'button', class: 'clear' }, 'Clear');
     clear.addEventListener('click', () => this.clear());
     this.element = element('div', { class: 'drawing' }, this.canvas, clear);
@@ -48,7 +49,7 @@ export class DrawingPad {
     this.canvas.addEventListener('pointerdown', (event) => {
       this.canvas.setPointerCapture(event.pointerId);
       last = at(event);
-      this.stroke(last, last);
+      this.dot(last);
     });
     this.canvas.addEventListener('pointermove', (event) => {
       if (last === undefined) return;
@@ -61,6 +62,13 @@ export class DrawingPad {
     };
     this.canvas.addEventListener('pointerup', end);
     this.canvas.addEventListener('pointercancel', end);
+  }
+
+  /** A tap leaves a dot: a line of length zero draws nothing, whatever its caps. */
+  dot({ x, y }) {
+    this.context.beginPath();
+    this.context.arc(x, y, BRUSH / 2, 0, 2 * Math.PI);
+    this.context.fill();
   }
 
   stroke(from, to) {

@@ -39,6 +39,8 @@ export function renderModelCard(model, onLatency) {
     send.disabled = true;
     void infer(model, body, answer, onLatency).finally(() => {
       send.disabled = false;
+      // How many answers this card has shown: lets a script (or a test) wait for the answer to a request it sent.
+      answer.dataset.answered = String(Number(answer.dataset.answered ?? 0) + 1);
     });
   });
   card.append(form, answer);
