@@ -195,6 +195,7 @@ export async function main(): Promise<void> {
   const { server, registry } = started;
   const url = serverUrl(server, options.host);
   console.log(`serving ${registry.modelNames.join(', ')} on ${url} (Open Inference Protocol v2)`);
+  console.log(`playground: ${url}/ (a page to try the models; the local server's only, never deployed)`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -49,7 +49,8 @@ async function npmStart(): Promise<{ child: ChildProcess; baseUrl: string }> {
   });
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline && child.exitCode === null) {
-    const match = /serving .* on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+    // The playground's own line: it says where the page is.
+    const match = /^playground: (http:\/\/127\.0\.0\.1:\d+)\/ /m.exec(output);
     if (match) return { child, baseUrl: match[1] };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
