@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApiGatewayHandler } from '../../../lambda/api-gateway-handler';
 import { ASSET_TYPES } from '../../../lambda/local/playground/playground-assets';
-import type { PlaygroundModel } from '../../../lambda/local/playground/playground-models';
+import { type PlaygroundModel, playgroundModels } from '../../../lambda/local/playground/playground-models';
 import { serveModels } from '../../../lambda/local-server';
 import { ModelRegistry } from '../../../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../../../lambda/model/model-source';
@@ -110,4 +110,25 @@ describe('the Lambda handler', () => {
       expect(result.statusCode).toBe(404);
     },
   );
+});
+
+describe('the model list', () => {
+  it("lists a model that cannot be loaded with why it has no form, not the load error's details", async () => {
+    const broken = new ModelRegistry([
+      {
+        name: 'broken',
+        version: '3',
+        location: '/models/broken/3/model.onnx',
+        load: () => Promise.reject(new Error('protobuf parsing failed at /models/broken/3/model.onnx')),
+      },
+    ]);
+    const [model] = await playgroundModels(broken, []);
+    expect(model).toEqual({
+      name: 'broken',
+      versions: ['3'],
+      inputs: [],
+      outputs: [],
+      error: 'model broken version 3 cannot be loaded right now; retry in 1 s',
+    });
+  });
 });
