@@ -10,7 +10,7 @@ import { writeRepository } from '../fixtures/test-models';
 import { launchChromium } from '../support/chromium';
 
 // A model with two inputs gets the JSON form: in headless Chromium against the twin (in process, on loopback).
-const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'playground');
 
 /** sum = a + b, each FP32 [batch, 3]. */
 function addModel(): Uint8Array {
@@ -95,7 +95,7 @@ describe('the playground JSON form in headless Chromium', () => {
     expect(JSON.parse(await textarea.inputValue())).toEqual(request);
     await send();
     expect(await answer()).toContain('sum [2, 3]: 1, 2, 3, 2, 3, 4');
-    await page.locator('article[data-model="add"]').screenshot({ path: path.join(ARTIFACTS, 'playground-json.png') });
+    await page.locator('article[data-model="add"]').screenshot({ path: path.join(ARTIFACTS, 'json-form.png') });
   });
 
   it("shows the server's message for a request it refuses", async () => {

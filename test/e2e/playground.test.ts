@@ -9,7 +9,7 @@ import { DEMO_MODELS, type DemoModelName } from '../support/demo-models';
 // The playground in a real headless Chromium, against the local twin started as a user starts it (`npm start`):
 // the penguins form and the MNIST drawing pad give the answers the golden sets hold for the held-out rows.
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
-const ARTIFACTS = path.join(REPOSITORY_ROOT, 'test-artifacts');
+const ARTIFACTS = path.join(REPOSITORY_ROOT, 'test-artifacts', 'playground');
 const START_TIMEOUT_MS = 30_000;
 
 function heldOutRows(model: DemoModelName): GoldenCase[] {
@@ -144,7 +144,7 @@ describe('the playground in headless Chromium', () => {
     expect(await card.locator('[data-output="probabilities"] li .label').first().textContent()).toBe(
       expectedLabel(last),
     );
-    await card.screenshot({ path: path.join(ARTIFACTS, 'playground-penguins.png') });
+    await card.screenshot({ path: path.join(ARTIFACTS, 'penguins.png') });
   });
 
   it('recognises each held-out digit of the golden set that the model is sure of, drawn on the pad with the mouse', async () => {
@@ -165,14 +165,14 @@ describe('the playground in headless Chromium', () => {
         },
       );
     }
-    await card.screenshot({ path: path.join(ARTIFACTS, 'playground-mnist.png') });
+    await card.screenshot({ path: path.join(ARTIFACTS, 'mnist.png') });
   });
 
   it('charts the latency of every request it sent, and loads nothing from anywhere else', async () => {
     const sent = heldOutRows('penguins').length + heldOutRows('mnist').filter(confident).length;
     expect(await page.locator('#latency-chart rect.latency-bar').count()).toBe(Math.min(sent, 40));
     expect(await page.locator('#latency-summary').textContent()).toMatch(/^Last: mnist in \d+\.\d ms\. Median/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'playground.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'page.png'), fullPage: true });
     expect(elsewhere).toEqual([]);
     expect(problems).toEqual([]);
   });
