@@ -1,16 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type GoldenCase, parseGoldenSet } from '../../contract/golden-set';
+import { serveModels } from '../../lambda/local-server';
+import type { ModelRegistry } from '../../lambda/model/model-registry';
+import { modelSourcesFromFolder } from '../../lambda/model/model-source';
 import { launchChromium } from '../support/chromium';
 import { DEMO_MODELS, type DemoModelName } from '../support/demo-models';
 
-// The playground in a real headless Chromium, against the local twin started as a user starts it (`npm start`):
-// the penguins form and the MNIST drawing pad give the answers the golden sets hold for the held-out rows.
-const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
-const ARTIFACTS = path.join(REPOSITORY_ROOT, 'test-artifacts', 'playground');
-const START_TIMEOUT_MS = 30_000;
+// The playground in a real headless Chromium, against the local twin on loopback (in process: the page as npm start
+// serves it from its bundle is checked in local-server.test.ts): the penguins form and the MNIST drawing pad give the
+// answers the golden sets hold for the held-out rows.
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'playground');
 
 function heldOutRows(model: DemoModelName): GoldenCase[] {
   const file = path.join(DEMO_MODELS, model, '1', 'golden.json');
@@ -33,29 +36,6 @@ function expectedLabel(goldenCase: GoldenCase): string {
   const label = goldenCase.expected.find((output) => output.name === 'label');
   if (label === undefined) throw new Error(`golden case ${goldenCase.name} has no "label" output`);
   return String(label.data[0]);
-}
-
-async function npmStart(): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const { PORT: _port, MODELS_DIR: _modelsDir, ...env } = process.env;
-  const args = ['start', '--silent', '--', '--port', '0', '--host', '127.0.0.1', '--models', DEMO_MODELS];
-  // Its own process group, so that stopping it stops npm and node together.
-  const child = spawn('npm', args, { cwd: REPOSITORY_ROOT, detached: true, env });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline && child.exitCode === null) {
-    // The playground's own line: it says where the page is.
-    const match = /^playground: (http:\/\/127\.0\.0\.1:\d+)\/ /m.exec(output);
-    if (match) return { child, baseUrl: match[1] };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  process.kill(-(child.pid ?? 0), 'SIGKILL');
-  throw new Error(`the local server did not start:\n${output}`);
 }
 
 /**
@@ -87,15 +67,19 @@ async function drawDigit(page: Page, pixels: readonly number[]): Promise<void> {
 }
 
 describe('the playground in headless Chromium', () => {
-  let server: { child: ChildProcess; baseUrl: string };
+  let server: Server;
+  let registry: ModelRegistry;
+  let baseUrl: string;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
   const elsewhere: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    [server, browser] = await Promise.all([npmStart(), launchChromium()]);
+    const options = { port: 0, host: '127.0.0.1', logRequests: false };
+    ({ server, registry } = await serveModels(modelSourcesFromFolder(DEMO_MODELS), options, () => undefined));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     // Script errors and content security policy violations show as console errors.
     page.on('console', (message) => {
@@ -103,14 +87,16 @@ describe('the playground in headless Chromium', () => {
     });
     page.on('pageerror', (error) => problems.push(error.message));
     page.on('request', (request) => {
-      if (!request.url().startsWith(`${server.baseUrl}/`)) elsewhere.push(request.url());
+      if (!request.url().startsWith(`${baseUrl}/`)) elsewhere.push(request.url());
     });
-    await page.goto(`${server.baseUrl}/`);
-  }, START_TIMEOUT_MS + 30_000);
+    await page.goto(`${baseUrl}/`);
+  });
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.child.exitCode === null) process.kill(-(server.child.pid ?? 0), 'SIGKILL');
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await registry?.release();
   });
 
   it('lists both demo models with their descriptions and versions', async () => {
