@@ -21,22 +21,25 @@ export interface PlaygroundModel {
   readonly error?: string;
 }
 
+/** Manifests by `<name>/<version>`. */
+export type Manifests = ReadonlyMap<string, ModelManifest>;
+
 /**
- * The served models as the playground lists them. Waits for each model's load, as an API request would; the
- * manifest is read from beside the model file, where the local repository keeps it.
+ * The manifests of the served versions, read once: like the model files, a model.json edited while the server runs
+ * changes nothing until a restart, so the page never describes a model other than the one that answers.
  */
-export async function playgroundModels(
-  registry: ModelRegistry,
-  sources: readonly ModelSource[],
-): Promise<PlaygroundModel[]> {
+export function readManifests(sources: readonly ModelSource[]): Manifests {
+  return new Map(sources.map((source) => [`${source.name}/${source.version}`, manifestBeside(source.location)]));
+}
+
+/** The served models as the playground lists them. Waits for each model's load, as an API request would. */
+export async function playgroundModels(registry: ModelRegistry, manifests: Manifests): Promise<PlaygroundModel[]> {
   return Promise.all(
     registry.modelNames.map(async (name): Promise<PlaygroundModel> => {
       const versions = registry.versionsOf(name);
       const version = registry.servedVersion(name);
+      const manifest = manifests.get(`${name}/${version}`) ?? {};
       try {
-        const source = sources.find((candidate) => candidate.name === name && candidate.version === version);
-        // Inside the try: a manifest broken since the start is this model's problem, shown on its card.
-        const manifest = source === undefined ? {} : manifestBeside(source.location);
         const { spec } = await registry.get(name, version);
         return {
           name,
@@ -54,6 +57,7 @@ export async function playgroundModels(
   );
 }
 
+/** The local repository keeps a version's model.json beside its model.onnx; the scan at start has checked it. */
 function manifestBeside(modelPath: string): ModelManifest {
   const manifestPath = path.join(path.dirname(modelPath), MANIFEST_FILE);
   return existsSync(manifestPath) ? readModelManifest(manifestPath) : {};

@@ -1,7 +1,7 @@
 import type { ModelRegistry } from '../../model/model-registry';
 import type { ModelSource } from '../../model/model-source';
 import { ASSET_TYPES, assetReader } from './playground-assets';
-import { playgroundModels } from './playground-models';
+import { playgroundModels, readManifests } from './playground-models';
 
 /** Where the page's files and its model list are served; `/` serves the page itself. */
 export const PLAYGROUND_PREFIX = '/playground/';
@@ -36,10 +36,11 @@ export function createPlayground(
   sources: readonly ModelSource[],
 ): (method: string | undefined, path: string) => Promise<PageAnswer | undefined> {
   const assets = assetReader();
+  const manifests = readManifests(sources);
   return async (method, path) => {
     if (method !== 'GET' && method !== 'HEAD') return undefined;
     if (path === MODEL_LIST_PATH) {
-      const body = JSON.stringify({ models: await playgroundModels(registry, sources) });
+      const body = JSON.stringify({ models: await playgroundModels(registry, manifests) });
       return { status: 200, body, headers: { ...PAGE_HEADERS, 'content-type': 'application/json' } };
     }
     const name =

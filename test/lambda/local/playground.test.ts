@@ -1,11 +1,14 @@
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { createApiGatewayHandler } from '../../../lambda/api-gateway-handler';
 import { ASSET_TYPES } from '../../../lambda/local/playground/playground-assets';
 import { type PlaygroundModel, playgroundModels } from '../../../lambda/local/playground/playground-models';
 import { serveModels } from '../../../lambda/local-server';
 import { ModelRegistry } from '../../../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../../../lambda/model/model-source';
+import { failsAtRuntimeModel, writeRepository } from '../../fixtures/test-models';
 import { apiGatewayEvent, lambdaContext } from '../../support/api-gateway-events';
 import { DEMO_MODELS } from '../../support/demo-models';
 import { onnxBackendsOf } from '../../support/model-backends';
@@ -122,7 +125,7 @@ describe('the model list', () => {
         load: () => Promise.reject(new Error('protobuf parsing failed at /models/broken/3/model.onnx')),
       },
     ]);
-    const [model] = await playgroundModels(broken, []);
+    const [model] = await playgroundModels(broken, new Map());
     expect(model).toEqual({
       name: 'broken',
       versions: ['3'],
@@ -130,5 +133,29 @@ describe('the model list', () => {
       outputs: [],
       error: 'model broken version 3 cannot be loaded right now; retry in 1 s',
     });
+  });
+
+  it('describes each model by its model.json as it was at start, as the model itself serves as loaded at start', async () => {
+    const repository = writeRepository({ 'edited/1': failsAtRuntimeModel() });
+    const manifestPath = path.join(repository, 'edited', '1', 'model.json');
+    writeFileSync(manifestPath, JSON.stringify({ description: 'as loaded' }));
+    const twin = await serveModels(
+      modelSourcesFromFolder(repository),
+      { port: 0, host: '127.0.0.1', logRequests: false },
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      writeFileSync(manifestPath, JSON.stringify({ description: 'edited since' }));
+      const port = (twin.server.address() as AddressInfo).port;
+      const list = (await (await fetch(`http://127.0.0.1:${port}/playground/models.json`)).json()) as {
+        models: PlaygroundModel[];
+      };
+      expect(list.models[0].description).toBe('as loaded');
+    } finally {
+      twin.server.closeAllConnections();
+      await new Promise((resolve) => twin.server.close(resolve));
+      await twin.registry.release();
+    }
   });
 });
