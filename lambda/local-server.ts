@@ -10,6 +10,7 @@ import { listen } from './local/listen';
 import { loadModels } from './local/load-models';
 import { capturingHandler } from './local/local-capture';
 import { HelpRequested, type LocalCaptureOption, type LocalServerOptions, parseOptions, USAGE } from './local/options';
+import { createPlayground } from './local/playground/playground-routes';
 import { BodyTooLargeError, ClientClosedError, checkEventBodySize, eventBodyLimit, readBody } from './local/read-body';
 import { flushRequestLog, logRequest } from './local/request-log';
 import { BadRequestTargetError, parseRequestTarget } from './local/request-target';
@@ -86,7 +87,15 @@ export async function serveModels(
   let loaded = false;
   let shadow: LocalShadow | undefined;
   const afterAnswer: Twin['afterAnswer'] = (event, result) => void shadow?.afterAnswer(event, result);
-  const twin: Twin = { handler, loaded: () => loaded, logRequests: options.logRequests ?? true, warn, afterAnswer };
+  const playground = createPlayground(registry, versions.served);
+  const twin: Twin = {
+    handler,
+    loaded: () => loaded,
+    logRequests: options.logRequests ?? true,
+    warn,
+    afterAnswer,
+    playground,
+  };
   const server = createHttpServer((request, response) => {
     void serveHttp(twin, request, response);
   });
@@ -115,6 +124,8 @@ interface Twin {
   loaded(): boolean;
   /** Runs once the answer has gone to the client (shadow testing). */
   afterAnswer(event: APIGatewayProxyEvent, result: APIGatewayProxyResult): void;
+  /** The page at `/` (twin only): its answer for a path of its own, undefined for the API's paths. */
+  playground: ReturnType<typeof createPlayground>;
 }
 
 async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -130,6 +141,8 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     answer(status, JSON.stringify(body), { 'content-type': 'application/json' });
   try {
     const target = parseRequestTarget(request.url ?? '/');
+    const page = await twin.playground(request.method, target.path);
+    if (page !== undefined) return answer(page.status, page.body, page.headers);
     // Until the models are loaded, readiness answers at once instead of waiting for the load as other requests do.
     const probe = request.method === 'GET' || request.method === 'HEAD';
     if (!twin.loaded() && probe && target.path === '/v2/health/ready') {
@@ -198,6 +211,7 @@ export async function main(): Promise<void> {
   const { server, registry, capture } = started;
   const url = serverUrl(server, options.host);
   console.log(`serving ${registry.modelNames.join(', ')} on ${url} (Open Inference Protocol v2)`);
+  console.log(`playground: ${url}/ (a page to try the models; the local server's only, never deployed)`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

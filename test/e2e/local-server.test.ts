@@ -84,6 +84,13 @@ describe('npm start', () => {
     expect(json.outputs).toEqual([{ name: 'label', datatype: 'BYTES', shape: [1], data: ['Adelie'] }]);
   });
 
+  it('serves the playground page at /, found beside the bundle npm start runs, and prints where it is', async () => {
+    const page = await fetch(`${server.baseUrl}/`, { signal: AbortSignal.timeout(10_000) });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>model-endpoint playground</title>');
+    expect(server.output()).toContain(`playground: ${server.baseUrl}/ `);
+  });
+
   it('classifies a batch of 8 MNIST digits', async () => {
     const pixels = Array.from({ length: 8 }, (_, row) =>
       Array.from({ length: 784 }, (_, index) => ((row * 31 + index * 17) % 256) / 255),
