@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CAPTURE_FORMAT, type CaptureRecord } from '../../contract/capture';
+import { CAPTURE_FORMAT, type CaptureRecord, capturePrefix } from '../../contract/capture';
 import { buildModelDescriptor, type ModelDescriptor, sha256Hex } from '../../contract/model-descriptor';
 import { readModelManifest } from '../../contract/model-repository';
 import type { LoadedModel } from '../../lambda/model/model-backend';
@@ -79,4 +79,22 @@ function rowOf(tensor: Tensor, index: number): Tensor {
     ? data.slice(index * size, (index + 1) * size)
     : (data as Exclude<TensorData, readonly string[]>).slice(index * size, (index + 1) * size);
   return { ...tensor, shape: [1, ...tensor.shape.slice(1)], data: slice };
+}
+
+/**
+ * Writes records to a local capture folder in the layout of contract/capture.ts, as `npm start -- --capture DIR`
+ * does: one .jsonl file per model version and hour.
+ */
+export function writeCaptureFolder(dir: string, records: readonly CaptureRecord[], writer = 'test'): void {
+  const lines = new Map<string, string[]>();
+  for (const record of records) {
+    const file = path.join(dir, capturePrefix(record.model, record.version, new Date(record.time)), `${writer}.jsonl`);
+    const list = lines.get(file) ?? [];
+    list.push(JSON.stringify(record));
+    lines.set(file, list);
+  }
+  for (const [file, list] of lines) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, `${list.join('\n')}\n`);
+  }
 }
