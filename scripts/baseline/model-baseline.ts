@@ -7,6 +7,8 @@ import type { Tensor } from '../../lambda/protocol/tensor';
 export interface ModelBaselineOptions {
   /** Where the rows came from, written into the baseline for people. */
   readonly source: string;
+  /** Quantile bins per numeric feature. @default 10 */
+  readonly bins?: number;
   /** Called after each batch with the rows done so far, for progress on long runs. */
   readonly onBatch?: (rowsDone: number) => void;
 }
@@ -33,7 +35,10 @@ export async function modelBaseline(
       rowsDone += inputs[0]?.shape[0] ?? 0;
       options.onBatch?.(rowsDone);
     }
-    return buildBaseline({ ...model.spec, manifest }, batches, { source: options.source });
+    return buildBaseline({ ...model.spec, manifest }, batches, {
+      source: options.source,
+      ...(options.bins !== undefined && { bins: options.bins }),
+    });
   } finally {
     await model.release();
   }
