@@ -11,6 +11,7 @@ import { describe, isJsonObject } from '../protocol/json';
 import type { ModelSpec, Tensor } from '../protocol/tensor';
 import { decodeTensorData } from '../protocol/tensor-data';
 import { decodePredictRequest } from '../protocol/v1-predict';
+import { type HiddenPositions, withoutHiddenValues } from './hidden-values';
 
 /** The request's input tensors, in the model's input order; throws an Error saying why a body cannot be read. */
 export function decodeCapturedRequest(model: ModelSpec, body: CapturedBody): Tensor[] {
@@ -19,6 +20,34 @@ export function decodeCapturedRequest(model: ModelSpec, body: CapturedBody): Ten
     return decodePredictRequest(json, model).inputs;
   }
   return decodeInferRequest(json, model, binaryData === undefined ? {} : { binaryData }).inputs;
+}
+
+/** Tensors of a captured body with the positions of the values its capture policy hid (dropped or hashed). */
+export interface CapturedTensors {
+  readonly tensors: Tensor[];
+  /** Hidden elements hold a placeholder in `tensors`; leave these positions out of any statistic. */
+  readonly hidden: HiddenPositions;
+}
+
+/** The request's tensors as decodeCapturedRequest gives them, except that dropped and hashed values are let through. */
+export function decodeCapturedRequestWithHidden(model: ModelSpec, body: CapturedBody): CapturedTensors {
+  return withHidden(body, 'inputs', (open) => decodeCapturedRequest(model, open));
+}
+
+/** The answer's tensors as decodeCapturedResponse gives them, except that dropped and hashed values are let through. */
+export function decodeCapturedResponseWithHidden(model: ModelSpec, body: CapturedBody): CapturedTensors {
+  return withHidden(body, 'outputs', (open) => decodeCapturedResponse(model, open));
+}
+
+function withHidden(
+  body: CapturedBody,
+  key: 'inputs' | 'outputs',
+  decode: (body: CapturedBody) => Tensor[],
+): CapturedTensors {
+  // Capture turns a binary body into JSON whenever it hides a value, so only JSON bodies can hold hidden values.
+  if (body.contentType !== 'application/json') return { tensors: decode(body), hidden: new Map() };
+  const { json, hidden } = withoutHiddenValues(body.json, key);
+  return { tensors: decode({ contentType: 'application/json', json }), hidden };
 }
 
 /**

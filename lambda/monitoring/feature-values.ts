@@ -7,6 +7,7 @@
 import type { ModelManifest } from '../../contract/model-repository';
 import { fromHalfBits } from '../protocol/fp16';
 import type { Datatype, ModelSpec, Tensor } from '../protocol/tensor';
+import type { HiddenPositions } from './hidden-values';
 
 /** What the layout needs of a model: its tensors and its model.json. A ModelDescriptor is one. */
 export interface DescribedModel extends ModelSpec {
@@ -78,29 +79,34 @@ const INTEGER_DATATYPES: ReadonlySet<Datatype> = new Set([
 
 /**
  * The elements of `tensor` that belong to a distribution: every element, or with `index` the elements at that
- * position of the last axis (one per row). Calls `visit` with each element's position in the flat data.
+ * position of the last axis (one per row), except `hidden` positions (values a capture policy dropped or hashed).
+ * Calls `visit` with each element's position in the flat data.
  */
-function forEachPosition(tensor: Tensor, index: number | undefined, visit: (position: number) => void): void {
+function forEachPosition(
+  tensor: Tensor,
+  index: number | undefined,
+  hidden: ReadonlySet<number> | undefined,
+  visit: (position: number) => void,
+): void {
   const length = tensor.data.length;
-  if (index === undefined) {
-    for (let position = 0; position < length; position++) visit(position);
-    return;
+  const start = index ?? 0;
+  const stride = index === undefined ? 1 : (tensor.shape[tensor.shape.length - 1] ?? 1);
+  if (start >= stride && index !== undefined) return;
+  for (let position = start; position < length; position += stride) {
+    if (hidden === undefined || !hidden.has(position)) visit(position);
   }
-  const stride = tensor.shape[tensor.shape.length - 1] ?? 1;
-  if (index >= stride) return;
-  for (let position = index; position < length; position += stride) visit(position);
 }
 
 /** Numeric values of a distribution in a tensor; FP16 bit patterns become their values, 64-bit integers numbers. */
-export function numericValues(tensor: Tensor, index?: number): number[] {
+export function numericValues(tensor: Tensor, index?: number, hidden?: ReadonlySet<number>): number[] {
   const values: number[] = [];
   const data = tensor.data;
   if (isStringData(data)) {
-    forEachPosition(tensor, index, (position) => values.push(Number(data[position])));
+    forEachPosition(tensor, index, hidden, (position) => values.push(Number(data[position])));
   } else if (tensor.datatype === 'FP16') {
-    forEachPosition(tensor, index, (position) => values.push(fromHalfBits(Number(data[position]))));
+    forEachPosition(tensor, index, hidden, (position) => values.push(fromHalfBits(Number(data[position]))));
   } else {
-    forEachPosition(tensor, index, (position) => values.push(Number(data[position])));
+    forEachPosition(tensor, index, hidden, (position) => values.push(Number(data[position])));
   }
   return values;
 }
@@ -109,15 +115,20 @@ export function numericValues(tensor: Tensor, index?: number): number[] {
  * Categorical values of a distribution in a tensor, as strings: BYTES as they are, BOOL as "true"/"false", and
  * integers as the label they index when `labels` is given (an index outside the labels stays its number).
  */
-export function categoricalValues(tensor: Tensor, index?: number, labels?: readonly string[]): string[] {
+export function categoricalValues(
+  tensor: Tensor,
+  index?: number,
+  labels?: readonly string[],
+  hidden?: ReadonlySet<number>,
+): string[] {
   const values: string[] = [];
   const data = tensor.data;
   if (isStringData(data)) {
-    forEachPosition(tensor, index, (position) => values.push(data[position]));
+    forEachPosition(tensor, index, hidden, (position) => values.push(data[position]));
   } else if (tensor.datatype === 'BOOL') {
-    forEachPosition(tensor, index, (position) => values.push(data[position] ? 'true' : 'false'));
+    forEachPosition(tensor, index, hidden, (position) => values.push(data[position] ? 'true' : 'false'));
   } else {
-    forEachPosition(tensor, index, (position) => {
+    forEachPosition(tensor, index, hidden, (position) => {
       const value = Number(data[position]);
       values.push(labels?.[value] ?? String(value));
     });
@@ -141,8 +152,12 @@ export function valuesOf(
   key: DistributionKey,
   tensors: readonly Tensor[],
   labels: readonly string[] | undefined,
+  hidden?: HiddenPositions,
 ): number[] | string[] | undefined {
   const tensor = tensors.find((candidate) => candidate.name === key.tensor);
   if (tensor === undefined) return undefined;
-  return key.kind === 'numeric' ? numericValues(tensor, key.index) : categoricalValues(tensor, key.index, labels);
+  const skip = hidden?.get(key.tensor);
+  return key.kind === 'numeric'
+    ? numericValues(tensor, key.index, skip)
+    : categoricalValues(tensor, key.index, labels, skip);
 }

@@ -12,8 +12,11 @@ import {
 } from '../../contract/baseline';
 import type { CaptureRecord } from '../../contract/capture';
 import type { ModelDescriptor } from '../../contract/model-descriptor';
-import type { Tensor } from '../protocol/tensor';
-import { decodeCapturedRequest, decodeCapturedResponse } from './captured-tensors';
+import {
+  type CapturedTensors,
+  decodeCapturedRequestWithHidden,
+  decodeCapturedResponseWithHidden,
+} from './captured-tensors';
 import { valuesOf } from './feature-values';
 import { binOf, driftStatus, populationStabilityIndex } from './psi';
 
@@ -83,6 +86,8 @@ const MAX_SKIP_REASONS = 5;
  * Counts the window's records in the bins of the descriptor's baseline and compares. Records of another model or
  * version, and records whose request cannot be decoded, are counted in `skipped`, never thrown: one malformed
  * capture must not hide the drift of all the others. An answer that cannot be decoded only leaves the outputs out.
+ * Values the capture policy dropped (null) or hashed (text where a number belongs) are left out of their feature,
+ * which then has no data (PSI NaN) rather than a false drift; the record's other features still count.
  */
 export function windowDrift(
   descriptor: ModelDescriptor,
@@ -133,23 +138,27 @@ export function startWindow(descriptor: ModelDescriptor, thresholds: DriftThresh
         skip(`records of model "${record.model}" version ${record.version} belong to another window`);
         return;
       }
-      let requestTensors: Tensor[];
+      let request: CapturedTensors;
       try {
-        requestTensors = decodeCapturedRequest(descriptor, record.request);
+        request = decodeCapturedRequestWithHidden(descriptor, record.request);
       } catch (error) {
         skip(`request could not be decoded: ${(error as Error).message}`);
         return;
       }
       counted++;
-      rows += requestTensors[0]?.shape[0] ?? 1;
-      for (const counter of inputs) counter.add(valuesOf(counter.distribution, requestTensors, undefined));
-      let responseTensors: Tensor[] = [];
+      rows += request.tensors[0]?.shape[0] ?? 1;
+      for (const counter of inputs) {
+        counter.add(valuesOf(counter.distribution, request.tensors, undefined, request.hidden));
+      }
+      let response: CapturedTensors = { tensors: [], hidden: new Map() };
       try {
-        responseTensors = decodeCapturedResponse(descriptor, record.response);
+        response = decodeCapturedResponseWithHidden(descriptor, record.response);
       } catch {
         // An answer that is not an inference answer (an error, say) has no outputs to count; its inputs still count.
       }
-      for (const counter of outputs) counter.add(valuesOf(counter.distribution, responseTensors, labels));
+      for (const counter of outputs) {
+        counter.add(valuesOf(counter.distribution, response.tensors, labels, response.hidden));
+      }
     },
     result() {
       const inputDrift = inputs.map((counter) => counter.drift(thresholds));

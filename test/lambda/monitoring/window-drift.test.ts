@@ -208,6 +208,37 @@ describe('windowDrift', () => {
     expect(byName(drift, 'score').status).toBe('stable');
   });
 
+  it('leaves out values the capture policy dropped or hashed, and still counts the rest of the record', () => {
+    // As the capture record builder writes them: a dropped feature's values null, a hashed one's a 16-hex hash.
+    const rows = normalRows(200, 10);
+    const hiding = rows.map((row, i) =>
+      record(
+        {
+          contentType: 'application/json',
+          json: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: [[null, `${i}`.padStart(16, 'f')]] }] },
+        },
+        {
+          contentType: 'application/json',
+          json: {
+            outputs: [
+              { name: 'label', datatype: 'BYTES', shape: [1], data: [null] },
+              { name: 'score', datatype: 'FP32', shape: [1, 1], data: [row[0] + row[1]] },
+            ],
+          },
+        },
+      ),
+    );
+    const drift = windowDrift(descriptor, hiding);
+    expect(drift.skipped).toBe(0);
+    expect(drift.rows).toBe(200);
+    for (const name of ['a', 'b', 'label']) {
+      expect(byName(drift, name).psi).toBeNaN();
+      expect(byName(drift, name).recent.reduce((sum, count) => sum + count, 0)).toBe(0);
+    }
+    expect(byName(drift, 'score').recent.reduce((sum, count) => sum + count, 0)).toBe(200);
+    expect(byName(drift, 'score').status).toBe('stable');
+  });
+
   it('uses the thresholds it is given', () => {
     const window = records(normalRows(2000, 7, 0.25));
     const psi = byName(windowDrift(descriptor, window), 'a').psi;
