@@ -73,6 +73,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// Piped into head or less that quits early: stop quietly, as other command-line tools do, instead of a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 main().then(
   (code) => {
     process.exitCode = code;

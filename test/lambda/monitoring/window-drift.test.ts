@@ -171,9 +171,14 @@ describe('windowDrift', () => {
         jsonResponse([row]),
       );
     });
+    // v1 answers one prediction per instance, {output: row} for a model of several outputs.
+    const { labels, scores } = answer(rows);
     const predict = record(
       { contentType: 'application/json', json: { instances: rows.map((row) => [...row]) } },
-      jsonResponse(rows),
+      {
+        contentType: 'application/json',
+        json: { predictions: rows.map((_, i) => ({ label: labels[i], score: [scores[i]] })) },
+      },
     );
     expect(windowDrift(descriptor, binary).inputs).toEqual(asJson.inputs);
     const fromPredict = windowDrift(descriptor, [predict]);
