@@ -1,0 +1,87 @@
+import type { CaptureRecord, FeedbackRecord } from '../../contract/capture';
+import type { ModelDescriptor } from '../../contract/model-descriptor';
+import type { TensorSpec } from '../../contract/onnx-model-spec';
+
+/**
+ * How good the captured answers were, by the truths fed back for them: the share of rows whose predicted label was
+ * right (a classifier), or the mean absolute error of the predicted values (a regressor). `rows` is the number of
+ * batch rows that had both a captured prediction and a truth.
+ */
+export type FeedbackQuality =
+  | { readonly kind: 'accuracy'; readonly output: string; readonly rows: number; readonly accuracy: number }
+  | { readonly kind: 'error'; readonly output: string; readonly rows: number; readonly meanAbsoluteError: number };
+
+const INTEGER_DATATYPES: readonly string[] = ['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'];
+
+/**
+ * Joins captured predictions with feedback by request `id` and scores them. The prediction is the model's label
+ * output (the first BYTES output, else the first integer output, read through model.json "labels"), or for a model
+ * without one its first numeric output with one value per row. Undefined when no feedback matched a capture with a
+ * readable JSON answer: answers captured in the binary format are not decoded here, and a feedback row whose truth
+ * does not fit (a label for a regressor, a row count that differs) is left out rather than guessed at.
+ */
+export function feedbackQuality(
+  descriptor: ModelDescriptor,
+  captures: Iterable<CaptureRecord>,
+  feedback: Iterable<FeedbackRecord>,
+): FeedbackQuality | undefined {
+  const prediction = predictionOutput(descriptor.outputs);
+  if (prediction === undefined) return undefined;
+  const truths = new Map<string, readonly (string | number)[]>();
+  // The latest feedback for an id wins: a correction sent later replaces the first answer.
+  for (const record of feedback) truths.set(record.id, record.truth);
+  const labels = descriptor.manifest.labels;
+  let rows = 0;
+  let right = 0;
+  let absoluteError = 0;
+  for (const capture of captures) {
+    const truth = truths.get(capture.id);
+    if (truth === undefined) continue;
+    const predicted = outputData(capture, prediction.spec.name);
+    if (predicted === undefined || predicted.length !== truth.length) continue;
+    for (let row = 0; row < truth.length; row++) {
+      if (prediction.kind === 'label') {
+        rows++;
+        if (labelOf(predicted[row], labels) === labelOf(truth[row], labels)) right++;
+      } else if (typeof truth[row] === 'number' && typeof predicted[row] === 'number') {
+        rows++;
+        absoluteError += Math.abs((predicted[row] as number) - (truth[row] as number));
+      }
+    }
+  }
+  if (rows === 0) return undefined;
+  return prediction.kind === 'label'
+    ? { kind: 'accuracy', output: prediction.spec.name, rows, accuracy: right / rows }
+    : { kind: 'error', output: prediction.spec.name, rows, meanAbsoluteError: absoluteError / rows };
+}
+
+function predictionOutput(
+  outputs: readonly TensorSpec[],
+): { readonly kind: 'label' | 'value'; readonly spec: TensorSpec } | undefined {
+  const label =
+    outputs.find((output) => output.datatype === 'BYTES') ??
+    outputs.find((output) => INTEGER_DATATYPES.includes(output.datatype));
+  if (label !== undefined) return { kind: 'label', spec: label };
+  // One value per row: [batch] or [batch, 1]; a wider output (probabilities, an image) is no single prediction.
+  const value = outputs.find(
+    (output) => output.shape.length === 1 || (output.shape.length === 2 && output.shape[1] === 1),
+  );
+  return value === undefined ? undefined : { kind: 'value', spec: value };
+}
+
+/** The flat data of one output of a captured JSON answer; undefined when the answer holds no such output. */
+function outputData(capture: CaptureRecord, name: string): readonly unknown[] | undefined {
+  if (capture.response.contentType !== 'application/json') return undefined;
+  const body = capture.response.json as { outputs?: unknown } | null;
+  if (!Array.isArray(body?.outputs)) return undefined;
+  const output = (body.outputs as { name?: unknown; data?: unknown }[]).find((candidate) => candidate?.name === name);
+  return Array.isArray(output?.data) ? output.data.flat(Number.POSITIVE_INFINITY) : undefined;
+}
+
+/** A class as a label: a class index read through the labels when the model has them, anything else as text. */
+function labelOf(value: unknown, labels: readonly string[] | undefined): string {
+  if (typeof value === 'number' && labels !== undefined && Number.isInteger(value) && labels[value] !== undefined) {
+    return labels[value];
+  }
+  return String(value);
+}
