@@ -49,8 +49,8 @@ export function countInBins(
   return { counts, missing };
 }
 
-/** The bin of `value`: the first edge at or above it, by binary search. */
-function binOf(edges: readonly number[], value: number): number {
+/** The bin of `value` among bins cut by `edges`: the first edge at or above it, by binary search. */
+export function binOf(edges: readonly number[], value: number): number {
   let low = 0;
   let high = edges.length;
   while (low < high) {
