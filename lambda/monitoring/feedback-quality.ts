@@ -1,6 +1,9 @@
 import type { CaptureRecord, FeedbackRecord } from '../../contract/capture';
 import type { ModelDescriptor } from '../../contract/model-descriptor';
 import type { TensorSpec } from '../../contract/onnx-model-spec';
+import type { Tensor } from '../protocol/tensor';
+import { decodeCapturedResponse } from './captured-tensors';
+import { categoricalValues, numericValues } from './feature-values';
 
 /**
  * How good the captured answers were, by the truths fed back for them: the share of rows whose predicted label was
@@ -16,9 +19,10 @@ const INTEGER_DATATYPES: readonly string[] = ['INT8', 'INT16', 'INT32', 'INT64',
 /**
  * Joins captured predictions with feedback by request `id` and scores them. The prediction is the model's label
  * output (the first BYTES output, else the first integer output, read through model.json "labels"), or for a model
- * without one its first numeric output with one value per row. Undefined when no feedback matched a capture with a
- * readable JSON answer: answers captured in the binary format are not decoded here, and a feedback row whose truth
- * does not fit (a label for a regressor, a row count that differs) is left out rather than guessed at.
+ * without one its first numeric output with one value per row. Answers are decoded as the drift statistics decode
+ * them (JSON, binary tensor data, v1). Undefined when no feedback matched a capture with a readable answer; a
+ * feedback row whose truth does not fit (a label for a regressor, a row count that differs) is left out rather
+ * than guessed at.
  */
 export function feedbackQuality(
   descriptor: ModelDescriptor,
@@ -37,15 +41,23 @@ export function feedbackQuality(
   for (const capture of captures) {
     const truth = truths.get(capture.id);
     if (truth === undefined) continue;
-    const predicted = outputData(capture, prediction.spec.name);
-    if (predicted === undefined || predicted.length !== truth.length) continue;
-    for (let row = 0; row < truth.length; row++) {
-      if (prediction.kind === 'label') {
+    const tensor = outputTensor(descriptor, capture, prediction.spec.name);
+    if (tensor === undefined) continue;
+    if (prediction.kind === 'label') {
+      const predicted = categoricalValues(tensor, undefined, labels);
+      if (predicted.length !== truth.length) continue;
+      for (let row = 0; row < truth.length; row++) {
         rows++;
-        if (labelOf(predicted[row], labels) === labelOf(truth[row], labels)) right++;
-      } else if (typeof truth[row] === 'number' && typeof predicted[row] === 'number') {
+        if (predicted[row] === labelOf(truth[row], labels)) right++;
+      }
+    } else {
+      const predicted = numericValues(tensor);
+      if (predicted.length !== truth.length) continue;
+      for (let row = 0; row < truth.length; row++) {
+        const value = truth[row];
+        if (typeof value !== 'number') continue;
         rows++;
-        absoluteError += Math.abs((predicted[row] as number) - (truth[row] as number));
+        absoluteError += Math.abs((predicted[row] ?? Number.NaN) - value);
       }
     }
   }
@@ -69,19 +81,16 @@ function predictionOutput(
   return value === undefined ? undefined : { kind: 'value', spec: value };
 }
 
-/** The flat data of one output of a captured JSON answer; undefined when the answer holds no such output. */
-function outputData(capture: CaptureRecord, name: string): readonly unknown[] | undefined {
-  if (capture.response.contentType !== 'application/json') return undefined;
-  const body = capture.response.json as { outputs?: unknown } | null;
-  if (!Array.isArray(body?.outputs)) return undefined;
-  const output = (body.outputs as { name?: unknown; data?: unknown }[]).find((candidate) => candidate?.name === name);
-  return Array.isArray(output?.data) ? output.data.flat(Number.POSITIVE_INFINITY) : undefined;
+/** One output of a captured answer; undefined when the answer cannot be read or does not hold it. */
+function outputTensor(descriptor: ModelDescriptor, capture: CaptureRecord, name: string): Tensor | undefined {
+  try {
+    return decodeCapturedResponse(descriptor, capture.response).find((tensor) => tensor.name === name);
+  } catch {
+    return undefined;
+  }
 }
 
-/** A class as a label: a class index read through the labels when the model has them, anything else as text. */
-function labelOf(value: unknown, labels: readonly string[] | undefined): string {
-  if (typeof value === 'number' && labels !== undefined && Number.isInteger(value) && labels[value] !== undefined) {
-    return labels[value];
-  }
-  return String(value);
+/** A true class as the prediction reads: a class index through the labels when the model has them, else as text. */
+function labelOf(value: string | number, labels: readonly string[] | undefined): string {
+  return typeof value === 'number' ? (labels?.[value] ?? String(value)) : value;
 }

@@ -1,5 +1,6 @@
 import { buildModelDescriptor, type ModelDescriptor } from '../../../contract/model-descriptor';
 import { feedbackQuality } from '../../../lambda/monitoring/feedback-quality';
+import { binaryRequest, bytesElements } from '../../support/binary-tensor-data';
 import { feedbackRecord, PENGUIN_LABELS, penguinCapture } from './support/capture-records';
 
 const TIME = '2026-12-01T10:00:00.000Z';
@@ -79,16 +80,34 @@ describe('feedback quality', () => {
     });
   });
 
-  it('returns nothing when no feedback matches a readable answer (binary answers, other row counts)', () => {
+  it('reads an answer captured as binary tensor data, as the server sent it', () => {
+    const label = bytesElements(['Gentoo']);
+    const { body, headerLength } = binaryRequest(
+      {
+        outputs: [{ name: 'label', datatype: 'BYTES', shape: [1], parameters: { binary_data_size: label.byteLength } }],
+      },
+      [label],
+    );
     const binary = {
       ...penguinCapture(ROW, { id: 'bin', time: TIME, label: 'Adelie' }),
-      response: { contentType: 'application/octet-stream' as const, headerLength: 2, base64: 'e30=' },
+      response: { contentType: 'application/octet-stream' as const, headerLength, base64: body.toString('base64') },
+    };
+    expect(feedbackQuality(penguins, [binary], [feedbackRecord('bin', 'Gentoo', TIME)])).toMatchObject({
+      rows: 1,
+      accuracy: 1,
+    });
+  });
+
+  it('returns nothing when no feedback fits a readable answer (an unreadable answer, another row count)', () => {
+    const unreadable = {
+      ...penguinCapture(ROW, { id: 'bad', time: TIME, label: 'Adelie' }),
+      response: { contentType: 'application/json' as const, json: { error: 'model not ready' } },
     };
     const feedback = [
-      feedbackRecord('bin', 'Adelie', TIME),
+      feedbackRecord('bad', 'Adelie', TIME),
       { ...feedbackRecord('r1', 'Adelie', TIME), truth: ['Adelie', 'Gentoo'] },
     ];
-    const captures = [binary, penguinCapture(ROW, { id: 'r1', time: TIME, label: 'Adelie' })];
+    const captures = [unreadable, penguinCapture(ROW, { id: 'r1', time: TIME, label: 'Adelie' })];
     expect(feedbackQuality(penguins, captures, feedback)).toBeUndefined();
   });
 });
