@@ -8,7 +8,16 @@ import { MODEL_NAME_PATTERN, MODEL_VERSION_PATTERN } from './model-repository';
 /** The version of this HTTP contract, reported as the OpenAPI document's `info.version`. */
 export const HTTP_API_VERSION = '0.1.0';
 
-export type Operation = 'live' | 'ready' | 'server' | 'openapi' | 'modelMetadata' | 'modelReady' | 'infer' | 'predict';
+export type Operation =
+  | 'live'
+  | 'ready'
+  | 'server'
+  | 'openapi'
+  | 'modelMetadata'
+  | 'modelReady'
+  | 'infer'
+  | 'predict'
+  | 'feedback';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -126,6 +135,17 @@ export const ROUTES: readonly HttpRoute[] = [
     request: 'PredictRequest',
     response: 'PredictResponse',
     errors: [400, 404, 413, 503],
+  },
+  {
+    operation: 'feedback',
+    method: 'POST',
+    path: '/v2/models/{model}/feedback',
+    summary: 'The true label or value of an earlier inference, for model quality monitoring',
+    answer:
+      '`{"id", "label"}` or `{"id", "value"}` (the inference request\'s `id`, one truth per batch row) → `{"accepted": true}`; 404 while capture is off for the model',
+    request: 'FeedbackRequest',
+    response: 'FeedbackAccepted',
+    errors: [400, 404, 413],
   },
 ];
 

@@ -22,6 +22,8 @@ export interface JsonSchema {
   readonly minItems?: number;
   readonly maxItems?: number;
   readonly minimum?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
 }
 
 const SHAPE: JsonSchema = {
@@ -199,6 +201,40 @@ const MODEL_READY: JsonSchema = {
   properties: { name: { type: 'string' }, ready: { type: 'boolean' } },
 };
 
+/** The longest request id feedback may refer to; longer ids are refused rather than stored. */
+export const MAX_FEEDBACK_ID_LENGTH = 256;
+
+// "Exactly one of label and value" needs oneOf, outside the shared subset; the runtime refuses both or neither.
+const FEEDBACK_REQUEST: JsonSchema = {
+  title: 'FeedbackRequest',
+  description: 'The truth for an earlier inference request of a model whose requests are captured',
+  type: 'object',
+  required: ['id'],
+  properties: {
+    id: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_FEEDBACK_ID_LENGTH,
+      description: 'The "id" the inference request carried (see InferRequest).',
+    },
+    label: {
+      description:
+        'The true class of a classification: its label (a string) or class index (an integer); an array of them, ' +
+        'one per batch row, for a batch. Exactly one of "label" and "value".',
+    },
+    value: {
+      description: 'The true value of a regression: a number, or an array of numbers, one per batch row, for a batch.',
+    },
+  },
+};
+
+const FEEDBACK_ACCEPTED: JsonSchema = {
+  title: 'FeedbackAccepted',
+  type: 'object',
+  required: ['accepted'],
+  properties: { accepted: { type: 'boolean', description: 'Always true: the feedback is kept.' } },
+};
+
 const ERROR: JsonSchema = {
   title: 'Error',
   type: 'object',
@@ -217,6 +253,8 @@ export const SCHEMAS = {
   Live: flag('Live', 'live', 'Always true: the server answers.'),
   Ready: flag('Ready', 'ready', 'Whether every model is loaded.'),
   ModelReady: MODEL_READY,
+  FeedbackRequest: FEEDBACK_REQUEST,
+  FeedbackAccepted: FEEDBACK_ACCEPTED,
   Error: ERROR,
 } as const satisfies Record<string, JsonSchema>;
 

@@ -5,7 +5,7 @@ import { logger, metrics, tracedInvocation } from './observability';
 import { InferenceError, MethodNotAllowedError, RetryLaterError } from './protocol/errors';
 import { matchRoute } from './protocol/routes';
 import { isOverLambdaResponseLimit, lambdaResponseBytes } from './response-size';
-import { type ApiResponse, serveRequest } from './serve-request';
+import { type ApiResponse, type ServeOptions, serveRequest } from './serve-request';
 
 export type ApiGatewayHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -13,7 +13,7 @@ export type ApiGatewayHandler = (event: APIGatewayProxyEvent, context: Context) 
  * Adapts the protocol core to API Gateway's REST proxy integration. The Lambda entry point and the local server
  * both use this one function, so what runs on a laptop is what runs in AWS.
  */
-export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHandler {
+export function createApiGatewayHandler(registry: ModelRegistry, options: ServeOptions = {}): ApiGatewayHandler {
   return async (event, context) => {
     logger.addContext(context);
     // Every metric of the runtime is a single metric published at once (see observability.ts), so there is no
@@ -26,7 +26,7 @@ export function createApiGatewayHandler(registry: ModelRegistry): ApiGatewayHand
             event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
           const headers = lowercaseHeaders(event.headers);
           const method = servedMethod(event.httpMethod, event.path);
-          const response = await serveRequest(registry, { method, path: event.path, headers, body });
+          const response = await serveRequest(registry, { method, path: event.path, headers, body }, options);
           return fitInLambdaResponse(toResult(response), event);
         } catch (error) {
           return errorResult(error, event, context);

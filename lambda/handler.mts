@@ -6,6 +6,9 @@ import { createApiGatewayHandler } from './api-gateway-handler.js';
 import { modelBackendsFromEnvironment } from './model/backends-from-environment.js';
 import { ModelRegistry } from './model/model-registry.js';
 import { loadOnnxModel } from './model/onnx-model.js';
+import { captureFeatureNames } from './monitoring/capture-features.js';
+import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
+import { feedbackLogSink } from './monitoring/feedback.js';
 import { withShadowSampling } from './shadow/shadow-sampling.js';
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
@@ -16,5 +19,11 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
 await registry.loadAll();
 
-/** Lambda entry point: API Gateway REST proxy event in, proxy result out (sampled for shadow testing when enabled). */
-export const handler = withShadowSampling(createApiGatewayHandler(registry));
+// Data capture, when the deployment turns it on for this model: sampled inferences and feedback go to the log as
+// capture records, which a subscription filter hands to the capture writer.
+const capture = captureSettings(process.env);
+const features = await captureFeatureNames(capture, process.env);
+const served = createApiGatewayHandler(registry, capture === undefined ? {} : { feedback: feedbackLogSink() });
+
+/** Lambda entry point: API Gateway REST proxy event in, proxy result out (sampled for capture and shadow testing). */
+export const handler = withShadowSampling(withCapture(served, capture, { features: () => features }));

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RuntimeMetric } from '../contract/environment';
 import { openApiDocument } from '../contract/openapi';
 import type { ModelRegistry } from './model/model-registry';
+import { FEEDBACK_REQUEST_BODY, type FeedbackSink, feedbackRecord } from './monitoring/feedback';
 import { annotate, logger, recordModelMetric, recordModelTiming, traced } from './observability';
 import {
   acceptsBinaryResponse,
@@ -9,7 +10,7 @@ import {
   joinBinaryBody,
   splitBinaryBody,
 } from './protocol/binary-tensor-data';
-import { BadRequestError, InferenceError } from './protocol/errors';
+import { BadRequestError, InferenceError, NotFoundError } from './protocol/errors';
 import { decodeInferRequest, INFER_REQUEST_BODY, type InferRequest } from './protocol/infer-request';
 import { encodeInferResponse } from './protocol/infer-response';
 import { quote } from './protocol/json';
@@ -41,6 +42,12 @@ export interface ApiResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** What a server does beyond serving models. */
+export interface ServeOptions {
+  /** Keeps feedback for the models whose requests are captured. @default - capture off: feedback is refused (404) */
+  readonly feedback?: FeedbackSink;
+}
+
 /** The server version reported by `GET /v2`. */
 export const SERVER_VERSION = '0.1.0';
 
@@ -48,11 +55,15 @@ export const SERVER_VERSION = '0.1.0';
  * The protocol core: routes one request to the registry's models and answers it. Throws InferenceError subclasses
  * for client mistakes; the adapter turns them (and anything else) into HTTP responses.
  */
-export async function serveRequest(registry: ModelRegistry, request: ApiRequest): Promise<ApiResponse> {
+export async function serveRequest(
+  registry: ModelRegistry,
+  request: ApiRequest,
+  options: ServeOptions = {},
+): Promise<ApiResponse> {
   const route = matchRoute(request.method, request.path);
-  if (!('model' in route)) return serveRoute(registry, route, request);
+  if (!('model' in route)) return serveRoute(registry, route, request, options);
   try {
-    const response = await serveRoute(registry, route, request);
+    const response = await serveRoute(registry, route, request, options);
     if (response.statusCode >= 500) countModelError(registry, route);
     return response;
   } catch (error) {
@@ -75,7 +86,12 @@ function countModelError(registry: ModelRegistry, route: Route & { readonly mode
   }
 }
 
-async function serveRoute(registry: ModelRegistry, route: Route, request: ApiRequest): Promise<ApiResponse> {
+async function serveRoute(
+  registry: ModelRegistry,
+  route: Route,
+  request: ApiRequest,
+  options: ServeOptions,
+): Promise<ApiResponse> {
   switch (route.kind) {
     case 'live':
       return ok({ live: true });
@@ -111,6 +127,19 @@ async function serveRoute(registry: ModelRegistry, route: Route, request: ApiReq
       const inferRequest: InferRequest = decodePredictRequest(body, model.spec);
       const outputs = await runModel(model.spec, () => model.run(inferRequest.inputs, inferRequest.outputs));
       return ok(encodePredictResponse(model.spec, outputs));
+    }
+    case 'feedback': {
+      // An unknown model is a 404 like on every other route, before anything is said about capture.
+      registry.servedVersion(route.model);
+      if (options.feedback === undefined) {
+        throw new NotFoundError(
+          `capture is off for model ${quote(route.model)}; feedback is only kept for captured models (turn capture ` +
+            'on in the deployment config, or start the local server with --capture DIR)',
+        );
+      }
+      const body = parseJsonBody(request.body, FEEDBACK_REQUEST_BODY);
+      options.feedback(feedbackRecord(route.model, body, new Date()));
+      return ok({ accepted: true });
     }
   }
 }

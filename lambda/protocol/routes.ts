@@ -21,7 +21,8 @@ export type Route =
   | { readonly kind: 'modelMetadata'; readonly model: string; readonly version?: string }
   | { readonly kind: 'modelReady'; readonly model: string; readonly version?: string }
   | { readonly kind: 'infer'; readonly model: string; readonly version?: string }
-  | { readonly kind: 'predict'; readonly model: string };
+  | { readonly kind: 'predict'; readonly model: string }
+  | { readonly kind: 'feedback'; readonly model: string };
 
 interface CompiledPath {
   readonly operation: Operation;
@@ -76,7 +77,7 @@ function routeOf(operation: Operation, model: string | undefined, version: strin
     return { kind: operation };
   }
   if (model === undefined) throw new Error(`the route table gives operation ${operation} a path without {model}`);
-  if (operation === 'predict') return { kind: operation, model };
+  if (operation === 'predict' || operation === 'feedback') return { kind: operation, model };
   return version === undefined ? { kind: operation, model } : { kind: operation, model, version };
 }
 

@@ -35,10 +35,12 @@ const REQUEST_BODIES: Readonly<Partial<Record<Operation, object>>> = {
     outputs: [{ name: 'label', parameters: { binary_data: false } }],
   },
   predict: { instances: PENGUINS },
+  feedback: { id: 'req-1', label: ['Adelie', 'Gentoo'] },
 };
 
 const registry = new ModelRegistry(onnxBackendsOf(DEMO_MODELS));
-const handler = createApiGatewayHandler(registry);
+// Capture on (feedback kept nowhere): with it off, the feedback route answers 404 by design.
+const handler = createApiGatewayHandler(registry, { feedback: () => undefined });
 afterAll(() => registry.release());
 
 async function call(method: string, path: string, body?: object) {
