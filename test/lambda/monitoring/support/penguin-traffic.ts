@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Baseline } from '../../../../contract/baseline';
 import type { CapturedBody } from '../../../../contract/capture';
 import { CaptureWriterEnvironment } from '../../../../contract/environment';
 import {
@@ -9,14 +10,14 @@ import {
   serializeModelDescriptor,
   sha256Hex,
 } from '../../../../contract/model-descriptor';
-import { parseModelManifest } from '../../../../contract/model-repository';
+import { type ModelManifest, parseModelManifest } from '../../../../contract/model-repository';
 import { type ApiGatewayHandler, createApiGatewayHandler } from '../../../../lambda/api-gateway-handler';
 import { ModelRegistry } from '../../../../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../../../../lambda/model/model-source';
 import { onnxBackends } from '../../../../lambda/model/onnx-backend';
 import { loadOnnxModel } from '../../../../lambda/model/onnx-model';
 import { buildBaseline } from '../../../../lambda/monitoring/baseline-builder';
-import { captureLogWriter, withCapture } from '../../../../lambda/monitoring/capture-sampling';
+import { type CaptureSettings, captureLogWriter, withCapture } from '../../../../lambda/monitoring/capture-sampling';
 import { createCaptureWriter } from '../../../../lambda/monitoring/capture-writer';
 import { decodeCapturedResponse } from '../../../../lambda/monitoring/captured-tensors';
 import { feedbackLogSink } from '../../../../lambda/monitoring/feedback';
@@ -39,16 +40,23 @@ export class PenguinTraffic {
   );
   private readonly lines: string[] = [];
   private readonly plain: ApiGatewayHandler = createApiGatewayHandler(this.registry);
-  private readonly capturing: ApiGatewayHandler = withCapture(
-    createApiGatewayHandler(this.registry, { feedback: feedbackLogSink((line) => this.lines.push(line)) }),
-    { sampleRate: 1, dropFields: [], hashFields: [], hashSalt: '' },
-    {
-      write: captureLogWriter((line) => this.lines.push(line)),
-      defer: (work) => work(),
-      servedVersion: () => '1',
-      features: () => PENGUIN_FEATURES,
-    },
-  );
+  private readonly capturing: ApiGatewayHandler;
+
+  /** `settings`: the capture settings, as the function reads them from its environment. @default every request */
+  constructor(settings: CaptureSettings = { sampleRate: 1, dropFields: [], hashFields: [], hashSalt: '' }) {
+    this.capturing = withCapture(
+      createApiGatewayHandler(this.registry, { feedback: feedbackLogSink((line) => this.lines.push(line)) }),
+      settings,
+      {
+        write: captureLogWriter((line) => this.lines.push(line)),
+        defer: (work) => work(),
+        // Every draw under the rate: each request is captured whatever the rate.
+        random: () => 0,
+        servedVersion: () => '1',
+        features: () => PENGUIN_FEATURES,
+      },
+    );
+  }
 
   release(): Promise<void> {
     return this.registry.release();
@@ -77,42 +85,27 @@ export class PenguinTraffic {
     }
   }
 
+  /** The capture and feedback lines logged since the last call, as CloudWatch Logs would hand them on. */
+  takeLines(): string[] {
+    return this.lines.splice(0);
+  }
+
   /** Hands every line logged so far to the real capture writer, as one CloudWatch Logs batch, into `bucket`. */
   async deliver(s3: S3Client, bucket: string): Promise<number> {
-    const lines = this.lines.splice(0);
+    const lines = this.takeLines();
     const writer = createCaptureWriter({ s3, environment: { [CaptureWriterEnvironment.bucket]: bucket } });
     const { objects } = await writer(cloudWatchLogsEvent(lines));
     return objects.reduce((sum, object) => sum + object.records, 0);
   }
 
-  /**
-   * The penguins descriptor with a baseline of `rows` (the training rows) and the model's own answers on them, put
-   * content-addressed into the model bucket as synth does; returns its key and sha256.
-   */
-  async putDescriptor(
-    s3: S3Client,
-    bucket: string,
-    rows: readonly (readonly number[])[],
-  ): Promise<{ readonly descriptor: ModelDescriptor; readonly key: string; readonly sha256: string }> {
+  /** The penguins model.json with a baseline of `rows` (the training rows) and the model's own answers on them. */
+  async manifestWithBaseline(rows: readonly (readonly number[])[]): Promise<ModelManifest & { baseline: Baseline }> {
     const manifestPath = path.join(DEMO_MODELS, 'penguins', '1', 'model.json');
     const { baseline: _baseline, ...manifest } = parseModelManifest(
       fs.readFileSync(manifestPath, 'utf8'),
       manifestPath,
     );
-    const spec = {
-      name: 'penguins',
-      version: '1',
-      inputs: [{ name: 'features', datatype: 'FP32' as const, shape: [-1, 4] }],
-      outputs: [
-        { name: 'label', datatype: 'BYTES' as const, shape: [-1] },
-        { name: 'probabilities', datatype: 'FP32' as const, shape: [-1, 3] },
-      ],
-    };
-    const artifact = {
-      sha256: sha256Hex(fs.readFileSync(path.join(DEMO_MODELS, 'penguins', '1', 'model.onnx'))),
-      sizeBytes: 1,
-    };
-    const bare = buildModelDescriptor(spec, artifact, manifest);
+    const bare = buildModelDescriptor(PENGUINS_SPEC, penguinsArtifact(), manifest);
     const answer = await this.plain(inferEvent(rows, 'training'), lambdaContext);
     const response: CapturedBody = { contentType: 'application/json', json: JSON.parse(answer.body) as unknown };
     const baseline = buildBaseline(bare, [
@@ -121,13 +114,41 @@ export class PenguinTraffic {
         outputs: decodeCapturedResponse(bare, response),
       },
     ]);
-    const descriptor = buildModelDescriptor(spec, artifact, { ...manifest, baseline });
+    return { ...manifest, baseline };
+  }
+
+  /**
+   * The penguins descriptor with manifestWithBaseline, put content-addressed into the model bucket as synth does;
+   * returns its key and sha256.
+   */
+  async putDescriptor(
+    s3: S3Client,
+    bucket: string,
+    rows: readonly (readonly number[])[],
+  ): Promise<{ readonly descriptor: ModelDescriptor; readonly key: string; readonly sha256: string }> {
+    const descriptor = buildModelDescriptor(PENGUINS_SPEC, penguinsArtifact(), await this.manifestWithBaseline(rows));
     const json = serializeModelDescriptor(descriptor);
     const sha256 = sha256Hex(json);
     const key = `models/penguins/1/${sha256}.json`;
     await putObjectAndWait(s3, bucket, key, json);
     return { descriptor, key, sha256 };
   }
+}
+
+/** The demo penguins' inputs and outputs, as ONNX Runtime reports them. */
+const PENGUINS_SPEC = {
+  name: 'penguins',
+  version: '1',
+  inputs: [{ name: 'features', datatype: 'FP32' as const, shape: [-1, 4] }],
+  outputs: [
+    { name: 'label', datatype: 'BYTES' as const, shape: [-1] },
+    { name: 'probabilities', datatype: 'FP32' as const, shape: [-1, 3] },
+  ],
+};
+
+function penguinsArtifact() {
+  const bytes = fs.readFileSync(path.join(DEMO_MODELS, 'penguins', '1', 'model.onnx'));
+  return { sha256: sha256Hex(bytes), sizeBytes: bytes.byteLength };
 }
 
 function inferEvent(rows: readonly (readonly number[])[], id: string) {
