@@ -6,6 +6,7 @@ import { allCases, BENCH_MODELS, type BenchCase, benchCase, modelCases, prepareR
 import { REPO_ROOT, type ServerProcess, startServer } from './children';
 import { measureColdStarts } from './cold-start';
 import { benchConfig } from './config';
+import { driftRows, measureDrift } from './drift';
 import { measureEventLoop } from './event-loop';
 import { createHandlerBench } from './handler';
 import { compareHttp } from './http';
@@ -254,6 +255,12 @@ async function main(): Promise<void> {
   });
 
   await part('servers', () => httpAndEventLoop(cases));
+
+  await part('drift', async () => {
+    const drift = await measureDrift(config.quick, progress);
+    results.drift = drift;
+    rows.push(...driftRows(drift));
+  });
 
   const seconds = (performance.now() - started) / 1000;
   rows.push(textRow('run', config.quick ? 'quick' : 'full', 'wall time (s)', seconds.toFixed(1)));

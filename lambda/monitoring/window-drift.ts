@@ -89,6 +89,23 @@ export function windowDrift(
   records: Iterable<CaptureRecord>,
   thresholds: DriftThresholds = DRIFT_THRESHOLDS,
 ): WindowDrift {
+  const window = startWindow(descriptor, thresholds);
+  for (const record of records) window.add(record);
+  return window.result();
+}
+
+/** A window counted one record at a time, so a reader never holds more than the record it is on. */
+export interface DriftWindow {
+  /** Counts a record (or skips it, with the reason, as windowDrift does). */
+  add(record: CaptureRecord): void;
+  /** Counts a line or object that is not even a capture record (not JSON, say) as skipped, with the reason. */
+  skip(reason: string): void;
+  /** The drift of everything added so far. */
+  result(): WindowDrift;
+}
+
+/** Starts counting a window; throws, with what to run, when the descriptor has no baseline. */
+export function startWindow(descriptor: ModelDescriptor, thresholds: DriftThresholds = DRIFT_THRESHOLDS): DriftWindow {
   const baseline = descriptor.manifest.baseline;
   if (baseline === undefined) {
     throw new Error(
@@ -109,40 +126,44 @@ export function windowDrift(
     if (skipReasons.size < MAX_SKIP_REASONS) skipReasons.add(reason);
   };
 
-  for (const record of records) {
-    if (record.model !== descriptor.name || record.version !== descriptor.version) {
-      skip(`records of model "${record.model}" version ${record.version} belong to another window`);
-      continue;
-    }
-    let requestTensors: Tensor[];
-    try {
-      requestTensors = decodeCapturedRequest(descriptor, record.request);
-    } catch (error) {
-      skip(`request could not be decoded: ${(error as Error).message}`);
-      continue;
-    }
-    counted++;
-    rows += requestTensors[0]?.shape[0] ?? 1;
-    for (const counter of inputs) counter.add(valuesOf(counter.distribution, requestTensors, undefined));
-    let responseTensors: Tensor[] = [];
-    try {
-      responseTensors = decodeCapturedResponse(descriptor, record.response);
-    } catch {
-      // An answer that is not an inference answer (an error, say) has no outputs to count; its inputs still count.
-    }
-    for (const counter of outputs) counter.add(valuesOf(counter.distribution, responseTensors, labels));
-  }
-
-  const inputDrift = inputs.map((counter) => counter.drift(thresholds));
-  const outputDrift = outputs.map((counter) => counter.drift(thresholds));
   return {
-    rows,
-    records: counted,
-    skipped,
-    skipReasons: [...skipReasons],
-    inputs: inputDrift,
-    outputs: outputDrift,
-    status: worstStatus([...inputDrift, ...outputDrift].map((drift) => drift.status)),
+    skip,
+    add(record) {
+      if (record.model !== descriptor.name || record.version !== descriptor.version) {
+        skip(`records of model "${record.model}" version ${record.version} belong to another window`);
+        return;
+      }
+      let requestTensors: Tensor[];
+      try {
+        requestTensors = decodeCapturedRequest(descriptor, record.request);
+      } catch (error) {
+        skip(`request could not be decoded: ${(error as Error).message}`);
+        return;
+      }
+      counted++;
+      rows += requestTensors[0]?.shape[0] ?? 1;
+      for (const counter of inputs) counter.add(valuesOf(counter.distribution, requestTensors, undefined));
+      let responseTensors: Tensor[] = [];
+      try {
+        responseTensors = decodeCapturedResponse(descriptor, record.response);
+      } catch {
+        // An answer that is not an inference answer (an error, say) has no outputs to count; its inputs still count.
+      }
+      for (const counter of outputs) counter.add(valuesOf(counter.distribution, responseTensors, labels));
+    },
+    result() {
+      const inputDrift = inputs.map((counter) => counter.drift(thresholds));
+      const outputDrift = outputs.map((counter) => counter.drift(thresholds));
+      return {
+        rows,
+        records: counted,
+        skipped,
+        skipReasons: [...skipReasons],
+        inputs: inputDrift,
+        outputs: outputDrift,
+        status: worstStatus([...inputDrift, ...outputDrift].map((drift) => drift.status)),
+      };
+    },
   };
 }
 
@@ -188,7 +209,7 @@ function numericCounter(distribution: NumericDistribution): Counter {
         psi,
         status: driftStatus(psi, thresholds),
         baseline: distribution.counts,
-        recent,
+        recent: [...recent],
         edges,
         recentMissing: missing,
       };
@@ -222,7 +243,7 @@ function categoricalCounter(distribution: CategoricalDistribution): Counter {
         psi,
         status: driftStatus(psi, thresholds),
         baseline: showOther ? [...distribution.counts, baselineOther] : distribution.counts,
-        recent: showOther ? [...recent, other] : recent,
+        recent: showOther ? [...recent, other] : [...recent],
         categories: showOther ? [...distribution.categories, OTHER_CATEGORY] : distribution.categories,
       };
     },

