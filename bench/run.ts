@@ -2,6 +2,7 @@ import './environment';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { captureBenchSize, measureCapture } from './capture';
 import { allCases, BENCH_MODELS, type BenchCase, benchCase, modelCases, prepareRepository, RESULTS_DIR } from './cases';
 import { REPO_ROOT, type ServerProcess, startServer } from './children';
 import { measureColdStarts } from './cold-start';
@@ -225,6 +226,16 @@ async function main(): Promise<void> {
   });
 
   await part('in process', () => inProcess(cases));
+
+  await part('capture', async () => {
+    const captured = await measureCapture(captureBenchSize(config.quick), progress);
+    results.capture = captured;
+    for (const result of captured) {
+      rows.push(summaryRow('capture', result.case, 'answer, capture on/off, per round', result.answerRatio, '×', 3));
+      rows.push(summaryRow('capture', result.case, 'answer, capture on', result.answerOn, 'µs'));
+      rows.push(summaryRow('capture', result.case, 'answer, capture off', result.answerOff, 'µs'));
+    }
+  });
 
   await part('cold start', async () => {
     if (bundlePath === undefined) throw new Error('no handler bundle (the sizes part failed)');

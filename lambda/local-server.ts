@@ -4,10 +4,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ApiGatewayHandler, createApiGatewayHandler } from './api-gateway-handler';
 import { answerAndClose } from './local/answer-and-close';
 import { isBinaryBody, localLambdaContext, toApiGatewayEvent } from './local/api-gateway-event';
+import type { CaptureFolder } from './local/capture-folder';
 import { createHttpServer } from './local/http-server';
 import { listen } from './local/listen';
 import { loadModels } from './local/load-models';
-import { HelpRequested, type LocalServerOptions, parseOptions, USAGE } from './local/options';
+import { capturingHandler } from './local/local-capture';
+import { HelpRequested, type LocalCaptureOption, type LocalServerOptions, parseOptions, USAGE } from './local/options';
 import { BodyTooLargeError, ClientClosedError, checkEventBodySize, eventBodyLimit, readBody } from './local/read-body';
 import { flushRequestLog, logRequest } from './local/request-log';
 import { BadRequestTargetError, parseRequestTarget } from './local/request-target';
@@ -29,7 +31,7 @@ export async function startLocalServer(
   options: ServeOptions & { readonly modelsDir: string },
   print: (line: string) => void = console.log,
   warn: (line: string) => void = console.warn,
-): Promise<{ server: Server; registry: ModelRegistry; shadow?: LocalShadow }> {
+): Promise<LocalServer> {
   const { sources, warnings } = localModels(options.modelsDir);
   // Before the models load: what the repository holds that cannot be served is news the user needs first.
   for (const warning of warnings) warn(`warning: ${warning}`);
@@ -48,6 +50,16 @@ interface ServeOptions {
   readonly logRequests?: boolean;
   /** Candidate versions that get a copy of live inferences once they are answered. @default - none */
   readonly shadow?: readonly ShadowOption[];
+  /** Capture inferences and feedback into a folder. @default - no capture */
+  readonly capture?: LocalCaptureOption;
+}
+
+export interface LocalServer {
+  readonly server: Server;
+  readonly registry: ModelRegistry;
+  readonly shadow?: LocalShadow;
+  /** Where captures go; `flush()` waits for the records queued so far. */
+  readonly capture?: CaptureFolder;
 }
 
 /**
@@ -59,14 +71,18 @@ export async function serveModels(
   options: ServeOptions,
   print: (line: string) => void,
   warn: (line: string) => void = console.warn,
-): Promise<{ server: Server; registry: ModelRegistry; shadow?: LocalShadow }> {
+): Promise<LocalServer> {
   // A shadow candidate is never served live, as in a deploy: the highest of the other versions is.
   const versions = selectServedVersions(liveSources(sources, options.shadow ?? []), options.allVersions ?? false);
   // Adaptive placement: a server answers concurrent requests, so a long inference must not stall the event loop.
   const registry = new ModelRegistry(onnxBackends(versions.served, loadAdaptiveModel), {
     unservedVersionMessage: unservedVersionMessage(versions),
   });
-  const handler = createApiGatewayHandler(registry);
+  const capture =
+    options.capture === undefined
+      ? undefined
+      : capturingHandler(registry, versions.served, options.capture, print, warn);
+  const handler = capture?.handler ?? createApiGatewayHandler(registry);
   let loaded = false;
   let shadow: LocalShadow | undefined;
   const afterAnswer: Twin['afterAnswer'] = (event, result) => void shadow?.afterAnswer(event, result);
@@ -89,7 +105,7 @@ export async function serveModels(
   loaded = true;
   const stopWatching = watchModelFiles(versions.served, warn);
   server.once('close', stopWatching);
-  return { server, registry, ...(shadow && { shadow }) };
+  return { server, registry, ...(shadow && { shadow }), ...(capture && { capture: capture.folder }) };
 }
 
 interface Twin {
@@ -179,7 +195,7 @@ export async function main(): Promise<void> {
     console.error(`model-endpoint local server cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
-  const { server, registry } = started;
+  const { server, registry, capture } = started;
   const url = serverUrl(server, options.host);
   console.log(`serving ${registry.modelNames.join(', ')} on ${url} (Open Inference Protocol v2)`);
 
@@ -192,7 +208,7 @@ export async function main(): Promise<void> {
     flushRequestLog();
     console.log(`${signal}: shutting down`);
     server.close(() => {
-      void registry.release().then(() => {
+      void Promise.all([registry.release(), capture?.flush()]).then(() => {
         console.log('stopped');
         process.exit(0);
       });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { fieldList } from '../monitoring/capture-sampling';
 import { parseShadowOptions, type ShadowOption } from '../shadow/shadow-option';
 
 /** How the local server is started: the command line first, then the environment, then these defaults. */
@@ -10,6 +11,17 @@ export interface LocalServerOptions {
   readonly allVersions: boolean;
   /** Candidate versions that get a copy of live inferences once they are answered (`--shadow`). @default - none */
   readonly shadow?: readonly ShadowOption[];
+  /** Capture inferences and feedback to a folder (`--capture`). @default - no capture, feedback answers 404 */
+  readonly capture?: LocalCaptureOption;
+}
+
+/** What the local twin captures, and where. */
+export interface LocalCaptureOption {
+  readonly folder: string;
+  /** In (0, 1]. */
+  readonly sampleRate: number;
+  readonly dropFields: readonly string[];
+  readonly hashFields: readonly string[];
 }
 
 export const DEFAULT_PORT = 8080;
@@ -31,6 +43,15 @@ Options:
   --shadow <name>=<version>[@rate]
                     after answering a share (rate, default 1) of <name>'s inferences, run them on <version>
                     too and print how the answers agree (EMF metric lines); repeat for other models
+  --capture <dir>   capture inference requests and answers, and accept feedback, into <dir> in the capture
+                    layout (captures/model=<name>/version=<v>/date=<YYYY-MM-DD>/hour=<HH>/*.jsonl, feedback/...)
+  --capture-sample <rate>
+                    share of inferences captured, greater than 0 and at most 1 (default 1)
+  --capture-drop <fields>
+                    comma-separated features or tensor names captured as null
+  --capture-hash <fields>
+                    comma-separated features or tensor names captured as a salted hash (salt: env
+                    CAPTURE_HASH_SALT, random for each run when unset)
   -h, --help        print this help and exit
 `;
 
@@ -58,6 +79,37 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): L
     modelsDir: values.models ?? (env.MODELS_DIR || DEFAULT_MODELS_DIR),
     allVersions: values['all-versions'],
     ...(values.shadow && { shadow: parseShadowOptions(values.shadow) }),
+    ...captureOption(values),
+  };
+}
+
+function captureOption(values: {
+  readonly capture?: string;
+  readonly 'capture-sample'?: string;
+  readonly 'capture-drop'?: string;
+  readonly 'capture-hash'?: string;
+}): { capture?: LocalCaptureOption } {
+  const folder = values.capture;
+  if (folder === undefined) {
+    const stray = (['capture-sample', 'capture-drop', 'capture-hash'] as const).find(
+      (name) => values[name] !== undefined,
+    );
+    if (stray !== undefined) throw new Error(`--${stray} needs --capture <dir>, the folder to capture into`);
+    return {};
+  }
+  if (folder.trim() === '') throw new Error('--capture needs a folder, such as --capture captures');
+  const rateText = values['capture-sample'] ?? '1';
+  const sampleRate = Number(rateText);
+  if (rateText.trim() === '' || !(sampleRate > 0 && sampleRate <= 1)) {
+    throw new Error(`--capture-sample must be a number greater than 0 and at most 1, got "${rateText}"`);
+  }
+  return {
+    capture: {
+      folder,
+      sampleRate,
+      dropFields: fieldList(values['capture-drop']),
+      hashFields: fieldList(values['capture-hash']),
+    },
   };
 }
 
@@ -71,6 +123,10 @@ function parseCommandLine(argv: readonly string[]) {
         models: { type: 'string' },
         'all-versions': { type: 'boolean', default: false },
         shadow: { type: 'string', multiple: true },
+        capture: { type: 'string' },
+        'capture-sample': { type: 'string' },
+        'capture-drop': { type: 'string' },
+        'capture-hash': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,

@@ -38,7 +38,7 @@ export interface CaptureSamplingOptions {
    */
   readonly servedVersion?: (model: string, version: string | undefined) => string;
   /** The model's named input features (model.json "features"), which fields may name. @default - unknown */
-  readonly features?: (model: string) => readonly string[] | undefined;
+  readonly features?: (model: string, version: string) => readonly string[] | undefined;
 }
 
 /**
@@ -75,7 +75,7 @@ export function withCapture(
       try {
         const version = servedVersion(model, pathVersion);
         const record = captureRecord(
-          { event, result, requestId, time, model, version, features: features(model) },
+          { event, result, requestId, time, model, version, features: features(model, version) },
           settings,
         );
         write(record);

@@ -11,7 +11,7 @@ import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import S3rver from 's3rver';
-import { ModelEnvironment } from '../../contract/environment';
+import { CAPTURE_MARKER, CaptureEnvironment, ModelEnvironment } from '../../contract/environment';
 import type { ModelEndpointStack } from '../../lib/model-endpoint-stack';
 import { apiGatewayEvent, lambdaContext } from '../support/api-gateway-events';
 import { DEMO_MODELS, demoModelFile } from '../support/demo-models';
@@ -149,6 +149,8 @@ for (const [index, event] of JSON.parse(process.env.TEST_EVENTS).entries()) {
   process.env._X_AMZN_TRACE_ID = 'Root=1-65f0c0de-0123456789abcdef0123456' + index + ';Parent=53995c3f42cd8ad8;Sampled=1';
   results.push(await handler(event, { ...context, awsRequestId: 'request-' + index }));
   delete process.env._X_AMZN_TRACE_ID;
+  // Lambda's runtime asks for the next event from a setImmediate callback: work deferred the same way runs first.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 process.stdout.write('RESULTS' + JSON.stringify(results) + '\\n');
 `;
@@ -352,5 +354,47 @@ it('finishes init without the model when the artifact is not the pinned one, and
     ]);
   } finally {
     functionEnvironment[ModelEnvironment.sha256] = pinned;
+  }
+});
+
+it('captures inferences and keeps feedback as capture log lines once capture is on, dropping a named feature', async () => {
+  const capture = {
+    [CaptureEnvironment.sampleRate]: '1',
+    [CaptureEnvironment.dropFields]: 'body_mass_g',
+    [CaptureEnvironment.hashFields]: 'bill_length_mm',
+    [CaptureEnvironment.hashSalt]: 'deployment-salt',
+  };
+  Object.assign(functionEnvironment, capture);
+  try {
+    const run = await runBundle([
+      apiGatewayEvent({
+        method: 'POST',
+        path: '/v2/models/penguins/infer',
+        body: {
+          id: 'order-17',
+          inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [39.1, 18.7, 181, 3757] }],
+        },
+      }),
+      apiGatewayEvent({
+        method: 'POST',
+        path: '/v2/models/penguins/feedback',
+        body: { id: 'order-17', label: 'Adelie' },
+      }),
+    ]);
+    expect(run.results.map((result) => result.statusCode)).toEqual([200, 200]);
+    const lines = run.invocationOutput
+      .split('\n')
+      .filter((line) => line.includes(`"${CAPTURE_MARKER}":1`))
+      .map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      expect.objectContaining({ kind: 'inference', id: 'order-17', requestId: 'request-0', version: '1' }),
+      expect.objectContaining({ kind: 'feedback', id: 'order-17', model: 'penguins', truth: ['Adelie'] }),
+    ]);
+    // The feature names come from the pinned descriptor in the bucket: the dropped one is null, the hashed one a hash.
+    expect(lines[0].request.json.inputs[0].data).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), 18.7, 181, null]);
+    expect(run.invocationOutput).not.toContain('3757');
+    expect(logRecords(run.invocationOutput).filter((record) => record.level !== 'INFO')).toEqual([]);
+  } finally {
+    for (const name of Object.keys(capture)) delete functionEnvironment[name];
   }
 });

@@ -207,9 +207,9 @@ describe('api', () => {
       expect(pathParts).toContain(part);
     }
     expect(pathParts).toEqual(expect.arrayContaining(['v1', 'alpha:predict', 'beta:predict']));
-    // Per model: metadata, ready and infer, with and without /versions/{version}, plus v1 predict, each with an ANY
-    // beside it; plus GET and ANY on /v2 and on /v2/openapi.json, and the two health mocks.
-    template.resourceCountIs('AWS::ApiGateway::Method', 2 * 7 * 2 + 2 + 2 + 2);
+    // Per model: metadata, ready and infer, with and without /versions/{version}, plus v1 predict and feedback, each
+    // with an ANY beside it; plus GET and ANY on /v2 and on /v2/openapi.json, and the two health mocks.
+    template.resourceCountIs('AWS::ApiGateway::Method', 2 * 8 * 2 + 2 + 2 + 2);
   });
 
   it("has a resource and method for each route of the contract's table, expanded per model", () => {
@@ -230,13 +230,13 @@ describe('api', () => {
         expandPath(route.path).map((path) => `${route.method} ${path.replace('{model}', model)}`),
       ),
     );
-    expect(expected).toHaveLength(2 * 7 + 4);
+    expect(expected).toHaveLength(2 * 8 + 4);
     expect(methods).toEqual(expect.arrayContaining(expected));
   });
 
   it('sends undeclared verbs to the runtime, behind the same API key, so it can answer 405', () => {
     const anys = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'ANY' } });
-    expect(Object.keys(anys)).toHaveLength(2 * 7 + 2);
+    expect(Object.keys(anys)).toHaveLength(2 * 8 + 2);
     for (const method of Object.values(anys)) {
       expect(method.Properties).toMatchObject({ ApiKeyRequired: true, Integration: { Type: 'AWS_PROXY' } });
     }
@@ -254,7 +254,7 @@ describe('api', () => {
     });
   });
 
-  it('validates infer bodies against a JSON schema', () => {
+  it('validates infer, predict and feedback bodies against a JSON schema, behind the same API key', () => {
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,
       ValidateRequestParameters: true,
@@ -269,8 +269,9 @@ describe('api', () => {
       }),
     });
     const posts = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } });
-    expect(Object.keys(posts)).toHaveLength(6);
+    expect(Object.keys(posts)).toHaveLength(8);
     for (const post of Object.values(posts)) {
+      expect(post.Properties.ApiKeyRequired).toBe(true);
       expect(post.Properties.RequestValidatorId).toBeDefined();
       expect(post.Properties.RequestModels['application/json']).toBeDefined();
     }

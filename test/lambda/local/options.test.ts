@@ -38,4 +38,28 @@ describe('local server options', () => {
   ])('rejects %j with a message naming the problem', (argv, env, message) => {
     expect(() => parseOptions(argv, env)).toThrow(message);
   });
+
+  it('captures into a folder with --capture, every request by default, with fields to drop and hash', () => {
+    expect(parseOptions(['--capture', 'captures'], {})).toMatchObject({
+      capture: { folder: 'captures', sampleRate: 1, dropFields: [], hashFields: [] },
+    });
+    const argv = ['--capture', 'c', '--capture-sample', '0.25', '--capture-drop', 'a, b', '--capture-hash', 'c'];
+    expect(parseOptions(argv, {})).toMatchObject({
+      capture: { folder: 'c', sampleRate: 0.25, dropFields: ['a', 'b'], hashFields: ['c'] },
+    });
+    expect(USAGE).toContain('--capture <dir>');
+  });
+
+  it.each<[string[], RegExp]>([
+    [['--capture-sample', '0.5'], /^--capture-sample needs --capture <dir>/],
+    [['--capture-drop', 'a'], /^--capture-drop needs --capture <dir>/],
+    [['--capture', ''], /^--capture needs a folder/],
+    [
+      ['--capture', 'c', '--capture-sample', '0'],
+      /--capture-sample must be a number greater than 0 and at most 1, got "0"/,
+    ],
+    [['--capture', 'c', '--capture-sample', 'some'], /got "some"/],
+  ])('rejects %j with a message naming the capture option', (argv, message) => {
+    expect(() => parseOptions(argv, {})).toThrow(message);
+  });
 });
