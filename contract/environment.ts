@@ -173,6 +173,11 @@ export const DriftJobEnvironment = {
   minimumRows: 'DRIFT_MINIMUM_ROWS',
   /** Event bus for `Model Drift Detected`; the account's default bus when unset. */
   eventBusName: 'DRIFT_EVENT_BUS',
+  /**
+   * Most FeatureDrift series published per model version (each is a paid custom metric); the features past it still
+   * count in MaxFeatureDrift.
+   */
+  featureMetricsLimit: 'DRIFT_FEATURE_METRICS_LIMIT',
 } as const;
 
 /** The drift job's metrics, dimensioned by service, model and version (and feature for FeatureDrift). */

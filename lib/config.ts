@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BACKENDS, type BackendChoice } from '../contract/backends';
+import type { CapturePolicy } from '../contract/capture';
 import {
   MODEL_NAME_PATTERN,
   MODEL_VERSION_PATTERN,
@@ -8,6 +9,7 @@ import {
   scanModelRepository,
 } from '../contract/model-repository';
 import type { SageMakerCapacityProps } from './constructs/sagemaker-backend';
+import { type MonitoringSettings, parseCaptureSettings, parseMonitoringSettings } from './monitoring-setting';
 import { DEFAULT_ROLLOUT_NAME, parseRollout, type Rollout } from './rollout-setting';
 
 /** A setting the user must fix; bin/ prints its message alone, without a stack trace into lib/. */
@@ -46,6 +48,12 @@ export interface ModelSettings {
    * step (lib/rollout-setting.ts). @default - the top-level `rollout` setting
    */
   readonly rollout?: Rollout;
+  /**
+   * Data capture: a sampled share of the model's requests and answers stored in the capture bucket (fields dropped or
+   * hashed by name), read by the drift job. Off by default, since requests may hold personal data.
+   * @default - none: nothing is captured
+   */
+  readonly capture?: CapturePolicy;
 }
 
 /** One model to deploy, resolved against the repository folder. */
@@ -81,6 +89,8 @@ export interface DeploymentConfig {
   readonly waf: boolean;
   readonly wafRequestsPer5MinutesPerIp: number;
   readonly logRetentionDays: RetentionDays;
+  /** Drift monitoring of the captured models: schedule, window, thresholds, capture retention. */
+  readonly monitoring: MonitoringSettings;
   /** What the model repository holds that cannot be served; the stack shows each as a synth warning. */
   readonly warnings: readonly string[];
 }
@@ -118,6 +128,7 @@ const SETTING_NAMES = [
   'wafRequestsPer5MinutesPerIp',
   'logRetentionDays',
   'rollout',
+  'monitoring',
 ] as const;
 type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -163,6 +174,7 @@ const MODEL_SETTING_NAMES: readonly (keyof ModelSettings)[] = [
   'sagemaker',
   'shadow',
   'rollout',
+  'capture',
 ];
 
 /** The settings that tune the Lambda function running a model: a sagemaker model's forwarder takes none. */
@@ -242,6 +254,7 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
   }
   const backend = readBackend(readString(raw, 'backend'), 'backend') ?? CONFIG_DEFAULTS.backend;
   const rollout = readRollout(raw.rollout, 'rollout') ?? parseRollout(CONFIG_DEFAULTS.rollout, 'rollout');
+  const monitoring = readMonitoring(raw.monitoring);
   const repository = scanRepository(modelsDir);
   return {
     ...(stage === undefined ? {} : { stage }),
@@ -258,6 +271,7 @@ export function resolveDeploymentConfig(raw: RawConfig, baseDir: string): Deploy
     waf,
     wafRequestsPer5MinutesPerIp,
     logRetentionDays,
+    monitoring,
     warnings: repository.warnings,
   };
 }
@@ -404,6 +418,7 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
   const sagemaker = readSageMakerSettings(entry.sagemaker, `${prefix}.sagemaker`);
   const shadow = readShadowSettings(entry.shadow, `${prefix}.shadow`);
   const rollout = readRollout(entry.rollout, `${prefix}.rollout`);
+  const capture = readCapture(entry.capture, `${prefix}.capture`);
   if (maxProvisionedConcurrency !== undefined && minProvisionedConcurrency === undefined) {
     throw new ConfigurationError(
       `${prefix}.maxProvisionedConcurrency (${maxProvisionedConcurrency}) needs ${prefix}.minProvisionedConcurrency: set the minimum to keep warm, e.g. 1`,
@@ -438,7 +453,26 @@ function parseModelSettings(name: string, entry: unknown): ModelSettings {
     ...(sagemaker === undefined ? {} : { sagemaker }),
     ...(shadow === undefined ? {} : { shadow }),
     ...(rollout === undefined ? {} : { rollout }),
+    ...(capture === undefined ? {} : { capture }),
   };
+}
+
+/** A model's capture setting, checked by lib/monitoring-setting.ts. */
+function readCapture(value: unknown, name: string): CapturePolicy | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseCaptureSettings(value, name);
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
+}
+
+function readMonitoring(value: unknown): MonitoringSettings {
+  try {
+    return parseMonitoringSettings(value);
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
 }
 
 /**

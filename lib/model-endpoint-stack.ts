@@ -2,8 +2,10 @@ import { Annotations, Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk
 import { Construct } from 'constructs';
 import { serviceNameForStage } from '../contract/environment';
 import { acknowledgeFindings } from './compliance';
+import { DriftJob } from './constructs/drift-job';
 import { InferenceApi } from './constructs/inference-api';
 import { InferenceMonitoring } from './constructs/inference-monitoring';
+import { ModelCapture } from './constructs/model-capture';
 import { ModelStore } from './constructs/model-store';
 import { OnnxRuntimeLayer } from './constructs/onnx-runtime-layer';
 import { ServedModel } from './constructs/served-model';
@@ -24,6 +26,10 @@ export class ModelEndpointStack extends Stack {
   public readonly models: readonly ServedModel[];
   public readonly api: InferenceApi;
   public readonly monitoring: InferenceMonitoring;
+  /** The capture bucket and writer; absent when no model has capture on. */
+  public readonly capture?: ModelCapture;
+  /** The scheduled drift job; absent when no captured model has a baseline. */
+  public readonly driftJob?: DriftJob;
 
   constructor(scope: Construct, id: string, props: ModelEndpointStackProps) {
     super(scope, id, props);
@@ -71,7 +77,20 @@ export class ModelEndpointStack extends Stack {
         rollout: model.rollout,
       });
     });
-    const targets = this.models.map((model) => model.target);
+    const monitoring = this.monitorDrift(config, serviceName);
+    this.capture = monitoring.capture;
+    this.driftJob = monitoring.driftJob;
+    // Each model's drift alarms and row join its own: the monitoring notifies the topic and lays out the dashboard.
+    const targets = this.models.map((model) => {
+      const drift = this.driftJob?.monitoring.get(`${model.modelName}/${model.modelVersion}`);
+      return drift === undefined
+        ? model.target
+        : {
+            ...model.target,
+            alarms: [...model.target.alarms, ...drift.alarms],
+            dashboardWidgets: [...model.target.dashboardWidgets, ...drift.dashboardWidgets],
+          };
+    });
 
     this.api = new InferenceApi(this, 'Api', {
       models: targets,
@@ -129,6 +148,75 @@ export class ModelEndpointStack extends Stack {
       });
     }
 
+    if (this.capture !== undefined) {
+      new CfnOutput(this, 'CaptureBucketName', {
+        description: 'Bucket of the captured requests and feedback (captures/model=<m>/version=<v>/date=<d>/hour=<h>/)',
+        value: this.capture.bucket.bucketName,
+      });
+    }
+
     acknowledgeFindings({ stack: this, modelStore: this.modelStore, api: this.api });
+  }
+
+  /**
+   * Capture for the models that opted in, and the drift job for those of them whose descriptor holds a training
+   * baseline; a captured model without one is captured but not compared, and the synth says how to add it.
+   */
+  private monitorDrift(
+    config: CheckedDeploymentConfig,
+    serviceName: string,
+  ): { capture?: ModelCapture; driftJob?: DriftJob } {
+    const captured = config.models.flatMap((model, index) => {
+      const served = this.models[index];
+      return model.capture === undefined || served === undefined ? [] : [{ policy: model.capture, served }];
+    });
+    if (captured.length === 0) return {};
+    const { monitoring } = config;
+    const capture = new ModelCapture(this, 'Capture', {
+      models: captured.map(({ policy, served }) => ({
+        modelName: served.modelName,
+        function: served.function,
+        logGroup: served.logGroup,
+        policy,
+      })),
+      retentionDays: monitoring.captureRetentionDays,
+      accessLogsBucket: this.modelStore.accessLogsBucket,
+      logRetention: config.logRetentionDays,
+      serviceName,
+    });
+    const compared = captured.flatMap(({ served }) => {
+      const artifact = this.modelStore.artifactOf(served.modelName, served.modelVersion);
+      if (artifact.descriptor.manifest.baseline !== undefined) return [artifact];
+      Annotations.of(served).addWarningV2(
+        'model-endpoint:no-baseline',
+        `model ${artifact.name} version ${artifact.version} is captured but has no training baseline in its model.json, so no drift job compares it: compute one with \`npm run baseline -- <models>/${artifact.name}/${artifact.version} --data <training rows>\` and deploy again`,
+      );
+      return [];
+    });
+    if (compared.length === 0) return { capture };
+    const driftJob = new DriftJob(this, 'DriftJob', {
+      models: compared.map((artifact) => {
+        const accuracy = artifact.descriptor.manifest.metrics?.accuracy;
+        return {
+          modelName: artifact.name,
+          modelVersion: artifact.version,
+          descriptorKey: artifact.descriptorKey,
+          descriptorSha256: artifact.descriptorSha256,
+          ...(accuracy === undefined ? {} : { trainedAccuracy: accuracy }),
+        };
+      }),
+      captureBucket: capture.bucket,
+      captureKey: capture.key,
+      modelBucket: this.modelStore.bucket,
+      scheduleHours: monitoring.scheduleHours,
+      windowHours: monitoring.windowHours,
+      thresholds: monitoring.thresholds,
+      minimumRows: monitoring.minimumRows,
+      featureMetricsLimit: monitoring.featureMetricsLimit,
+      accuracyAlarmMargin: monitoring.accuracyAlarmMargin,
+      serviceName,
+      logRetention: config.logRetentionDays,
+    });
+    return { capture, driftJob };
   }
 }

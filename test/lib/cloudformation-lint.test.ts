@@ -5,6 +5,7 @@ import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudfor
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { RawConfig } from '../../lib/config';
+import { repositoryWithBaseline } from './baseline-repository';
 import { repositoryWithGoldenSet } from './golden-repository';
 import { buildStack, testApp } from './synth';
 
@@ -78,6 +79,9 @@ const stackWith = (raw: RawConfig) => () => buildStack(raw).stack;
 // A model with a golden set gets a pre-traffic hook on its deployment group.
 const GOLDEN_REPOSITORY = repositoryWithGoldenSet();
 afterAll(() => fs.rmSync(GOLDEN_REPOSITORY, { recursive: true, force: true }));
+// A captured model with a baseline gets the capture bucket, its writer and the drift job with its schedule and alarms.
+const BASELINE_REPOSITORY = repositoryWithBaseline();
+afterAll(() => fs.rmSync(BASELINE_REPOSITORY, { recursive: true, force: true }));
 
 const VARIANTS: readonly [string, () => Stack][] = [
   ['the defaults (two zip models, auth apiKey)', stackWith({})],
@@ -114,6 +118,10 @@ const VARIANTS: readonly [string, () => Stack][] = [
         alpha: { backend: 'sagemaker', sagemaker: { instanceType: 'ml.c7g.xlarge', initialInstanceCount: 2 } },
       },
     }),
+  ],
+  [
+    'capture on both models, one compared by the drift job',
+    stackWith({ modelsDir: BASELINE_REPOSITORY, models: { alpha: { capture: {} }, beta: { capture: {} } } }),
   ],
   [
     'a model forwarded to an existing endpoint',

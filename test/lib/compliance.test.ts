@@ -1,11 +1,15 @@
 import * as fs from 'node:fs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { repositoryWithBaseline } from './baseline-repository';
 import { repositoryWithGoldenSet } from './golden-repository';
 import { buildStack } from './synth';
 
 // A model with a golden set gets a pre-traffic hook: its own function, role and log group.
 const GOLDEN_REPOSITORY = repositoryWithGoldenSet();
 afterAll(() => fs.rmSync(GOLDEN_REPOSITORY, { recursive: true, force: true }));
+// A model with a baseline and capture on gets the capture bucket, its writer and the drift job.
+const BASELINE_REPOSITORY = repositoryWithBaseline();
+afterAll(() => fs.rmSync(BASELINE_REPOSITORY, { recursive: true, force: true }));
 
 // bin/ registers the cdk-nag AwsSolutions plugin on every synth; any unacknowledged finding makes synth throw with
 // the list of findings, so each configuration that changes the resource set is checked here.
@@ -58,6 +62,17 @@ describe('cdk-nag AwsSolutions', () => {
           alpha: { backend: 'sagemaker', sagemaker: { instanceType: 'ml.c7g.xlarge', initialInstanceCount: 2 } },
         },
       },
+    ],
+    [
+      'capture on two models, one compared by the drift job',
+      {
+        modelsDir: BASELINE_REPOSITORY,
+        models: { alpha: { capture: { hashFields: ['f1'] } }, beta: { backend: 'lambda-image', capture: {} } },
+      },
+    ],
+    [
+      'capture on a SageMaker model compared by the drift job',
+      { modelsDir: BASELINE_REPOSITORY, models: { alpha: { backend: 'sagemaker', capture: {} } } },
     ],
   ])('reports no unacknowledged finding for %s', (_what, raw) => {
     const { app } = buildStack(raw, { nag: true });
