@@ -18,3 +18,15 @@ export const DATATYPES = [
   'BYTES',
 ] as const;
 export type Datatype = (typeof DATATYPES)[number];
+
+/** The integer datatypes: a tensor of these can carry class indices. */
+export const INTEGER_DATATYPES: ReadonlySet<Datatype> = new Set([
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+]);

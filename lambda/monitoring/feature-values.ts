@@ -4,6 +4,7 @@
  * functions, so recent traffic is always summarised exactly as the training rows were.
  */
 
+import { INTEGER_DATATYPES } from '../../contract/datatypes';
 import type { ModelManifest } from '../../contract/model-repository';
 import { fromHalfBits } from '../protocol/fp16';
 import type { Datatype, ModelSpec, Tensor } from '../protocol/tensor';
@@ -65,17 +66,6 @@ function isLabelOutput(spec: ModelSpec['outputs'][number]): boolean {
   if (!INTEGER_DATATYPES.has(spec.datatype)) return false;
   return spec.shape.length === 1 || (spec.shape.length === 2 && spec.shape[1] === 1);
 }
-
-const INTEGER_DATATYPES: ReadonlySet<Datatype> = new Set([
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-]);
 
 /**
  * The elements of `tensor` that belong to a distribution: every element, or with `index` the elements at that

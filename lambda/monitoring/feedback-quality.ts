@@ -1,4 +1,5 @@
 import type { CaptureRecord, FeedbackRecord } from '../../contract/capture';
+import { INTEGER_DATATYPES } from '../../contract/datatypes';
 import type { ModelDescriptor } from '../../contract/model-descriptor';
 import type { TensorSpec } from '../../contract/onnx-model-spec';
 import type { Tensor } from '../protocol/tensor';
@@ -13,8 +14,6 @@ import { categoricalValues, numericValues } from './feature-values';
 export type FeedbackQuality =
   | { readonly kind: 'accuracy'; readonly output: string; readonly rows: number; readonly accuracy: number }
   | { readonly kind: 'error'; readonly output: string; readonly rows: number; readonly meanAbsoluteError: number };
-
-const INTEGER_DATATYPES: readonly string[] = ['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'];
 
 /**
  * Joins captured predictions with feedback by request `id` and scores them. The prediction is the model's label
@@ -72,7 +71,7 @@ function predictionOutput(
 ): { readonly kind: 'label' | 'value'; readonly spec: TensorSpec } | undefined {
   const label =
     outputs.find((output) => output.datatype === 'BYTES') ??
-    outputs.find((output) => INTEGER_DATATYPES.includes(output.datatype));
+    outputs.find((output) => INTEGER_DATATYPES.has(output.datatype));
   if (label !== undefined) return { kind: 'label', spec: label };
   // One value per row: [batch] or [batch, 1]; a wider output (probabilities, an image) is no single prediction.
   const value = outputs.find(

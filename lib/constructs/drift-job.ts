@@ -1,21 +1,20 @@
 import * as path from 'node:path';
-import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DRIFT_THRESHOLDS } from '../../contract/baseline';
 import { DriftJobEnvironment, SERVICE_NAME } from '../../contract/environment';
 import { acknowledge } from '../compliance';
 import { driftAlarms, driftDashboardRow } from './drift-monitoring';
-import { runtimeEnvironment } from './model-function-options';
 import { propError } from './prop-error';
+import { supportFunction } from './support-function';
 
 export const DRIFT_JOB_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'monitoring', 'drift-job.ts');
 
@@ -99,15 +98,39 @@ export class DriftJob extends Construct {
       throw propError(this, 'models is empty: give at least one model version with a baseline, or create no DriftJob');
     }
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
+    const built = supportFunction(this, {
+      ids: { logGroup: 'Logs', role: 'Role', function: 'Function' },
+      entry: DRIFT_JOB_ENTRY,
+      description: 'Compares recent captured requests of each captured model with its training baseline',
+      roleDescription: 'Drift job: reads its models captures and descriptors, puts drift events',
+      // A day of captures of a busy model is tens of thousands of rows held in memory at once, and the CPU that
+      // 1,024 MiB buys (0.6 vCPU) decodes them in seconds.
+      memorySize: 1024,
+      timeout: Duration.minutes(10),
+      environment: {
+        [DriftJobEnvironment.captureBucket]: props.captureBucket.bucketName,
+        [DriftJobEnvironment.models]: Stack.of(this).toJsonString(
+          props.models.map((model) => ({
+            model: model.modelName,
+            version: model.modelVersion,
+            bucket: props.modelBucket.bucketName,
+            descriptorKey: model.descriptorKey,
+            descriptorSha256: model.descriptorSha256,
+          })),
+        ),
+        [DriftJobEnvironment.windowHours]: String(windowHours),
+        [DriftJobEnvironment.watchThreshold]: String(thresholds.watch),
+        [DriftJobEnvironment.actThreshold]: String(thresholds.act),
+        [DriftJobEnvironment.minimumRows]: String(minimumRows),
+        [DriftJobEnvironment.featureMetricsLimit]: String(featureMetricsLimit),
+        ...(props.eventBus === undefined ? {} : { [DriftJobEnvironment.eventBusName]: props.eventBus.eventBusName }),
+      },
+      serviceName,
+      logRetention: props.logRetention,
     });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Drift job: reads its models captures and descriptors, puts drift events',
-    });
-    this.logGroup.grantWrite(this.role);
+    this.function = built.function;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
     const prefixes = props.models.flatMap((model) => [
       `captures/model=${model.modelName}/version=${model.modelVersion}/`,
       `feedback/model=${model.modelName}/`,
@@ -148,49 +171,6 @@ export class DriftJob extends Construct {
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     this.eventBus.grantPutEventsTo(this.role);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: DRIFT_JOB_ENTRY,
-      handler: 'handler',
-      description: 'Compares recent captured requests of each captured model with its training baseline',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      // A day of captures of a busy model is tens of thousands of rows held in memory at once, and the CPU that
-      // 1,024 MiB buys (0.6 vCPU) decodes them in seconds.
-      memorySize: 1024,
-      timeout: Duration.minutes(10),
-      loggingFormat: lambda.LoggingFormat.JSON,
-      role: this.role,
-      logGroup: this.logGroup,
-      environment: {
-        [DriftJobEnvironment.captureBucket]: props.captureBucket.bucketName,
-        [DriftJobEnvironment.models]: Stack.of(this).toJsonString(
-          props.models.map((model) => ({
-            model: model.modelName,
-            version: model.modelVersion,
-            bucket: props.modelBucket.bucketName,
-            descriptorKey: model.descriptorKey,
-            descriptorSha256: model.descriptorSha256,
-          })),
-        ),
-        [DriftJobEnvironment.windowHours]: String(windowHours),
-        [DriftJobEnvironment.watchThreshold]: String(thresholds.watch),
-        [DriftJobEnvironment.actThreshold]: String(thresholds.act),
-        [DriftJobEnvironment.minimumRows]: String(minimumRows),
-        [DriftJobEnvironment.featureMetricsLimit]: String(featureMetricsLimit),
-        ...(props.eventBus === undefined ? {} : { [DriftJobEnvironment.eventBusName]: props.eventBus.eventBusName }),
-        ...runtimeEnvironment(serviceName),
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        // The Node.js 24 runtime ships AWS SDK v3, the S3 and EventBridge clients included.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
-      },
-    });
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `Runs the drift job every ${scheduleHours} h`,
       schedule: events.Schedule.rate(Duration.hours(scheduleHours)),

@@ -8,6 +8,7 @@ import {
   MODEL_DIMENSION,
   VERSION_DIMENSION,
 } from '../../contract/environment';
+import { runtimeMetric } from './function-monitoring';
 
 /** One model version the drift job checks, as its alarms and dashboard row see it. */
 export interface DriftMonitoredModel {
@@ -24,16 +25,9 @@ export interface DriftMonitoredModel {
   readonly accuracyAlarmMargin: number;
 }
 
+/** A drift job metric of the model version: the runtime's dimensions, one datapoint per run. */
 function driftMetric(model: DriftMonitoredModel, metricName: string, statistic: string, label?: string) {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: {
-      service: model.serviceName,
-      [MODEL_DIMENSION]: model.modelName,
-      [VERSION_DIMENSION]: model.modelVersion,
-    },
-    statistic,
+  return runtimeMetric(model, metricName, statistic).with({
     period: Duration.hours(model.scheduleHours),
     ...(label === undefined ? {} : { label }),
   });

@@ -75,7 +75,11 @@ export function functionAlarms(scope: Construct, model: MonitoredFunction): clou
  * One of the runtime's metrics (Powertools EMF) for the model version the `live` alias serves. Powertools adds
  * `service`, the runtime adds `model` and `version`: CloudWatch finds a series only by its exact dimension set.
  */
-function runtimeMetric(model: MonitoredFunction, metricName: string, statistic: string): cloudwatch.Metric {
+export function runtimeMetric(
+  model: Pick<MonitoredFunction, 'serviceName' | 'modelName' | 'modelVersion'>,
+  metricName: string,
+  statistic: string,
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,

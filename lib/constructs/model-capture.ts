@@ -3,7 +3,7 @@ import { Aws, type CfnElement, Duration, Fn, RemovalPolicy, Stack } from 'aws-cd
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,8 +11,8 @@ import { Construct } from 'constructs';
 import type { CapturePolicy } from '../../contract/capture';
 import { CAPTURE_MARKER, CaptureEnvironment, CaptureWriterEnvironment } from '../../contract/environment';
 import { acknowledge } from '../compliance';
-import { runtimeEnvironment } from './model-function-options';
 import { propError } from './prop-error';
+import { supportFunction } from './support-function';
 
 export const CAPTURE_WRITER_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'monitoring', 'capture-writer.ts');
 
@@ -101,15 +101,21 @@ export class ModelCapture extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.writerLogGroup = new logs.LogGroup(this, 'WriterLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
+    const writer = supportFunction(this, {
+      ids: { logGroup: 'WriterLogs', role: 'WriterRole', function: 'Writer' },
+      entry: CAPTURE_WRITER_ENTRY,
+      description: 'Stores the captured requests and feedback of the captured models in the capture bucket',
+      roleDescription: 'Capture writer: puts captured records under captures/ and feedback/ of the capture bucket',
+      // A batch is at most 1 MB of log events: parsed, regrouped and sent, it fits in 256 MiB with room to spare.
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      environment: { [CaptureWriterEnvironment.bucket]: this.bucket.bucketName },
+      serviceName: props.serviceName,
+      logRetention: props.logRetention,
     });
-    this.writerRole = new iam.Role(this, 'WriterRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Capture writer: puts captured records under captures/ and feedback/ of the capture bucket',
-    });
-    this.writerLogGroup.grantWrite(this.writerRole);
+    this.writer = writer.function;
+    this.writerRole = writer.role;
+    this.writerLogGroup = writer.logGroup;
     // PutObject under the two prefixes only: with no s3:GetObject, the writer can never read a capture back.
     this.writerRole.addToPolicy(
       new iam.PolicyStatement({
@@ -130,33 +136,6 @@ export class ModelCapture extends Construct {
     this.writerRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }),
     );
-    this.writer = new nodejs.NodejsFunction(this, 'Writer', {
-      entry: CAPTURE_WRITER_ENTRY,
-      handler: 'handler',
-      description: 'Stores the captured requests and feedback of the captured models in the capture bucket',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      // A batch is at most 1 MB of log events: parsed, regrouped and sent, it fits in 256 MiB with room to spare.
-      memorySize: 256,
-      timeout: Duration.minutes(1),
-      loggingFormat: lambda.LoggingFormat.JSON,
-      role: this.writerRole,
-      logGroup: this.writerLogGroup,
-      environment: {
-        [CaptureWriterEnvironment.bucket]: this.bucket.bucketName,
-        ...runtimeEnvironment(props.serviceName),
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        // The Node.js 24 runtime ships AWS SDK v3, the S3 client included.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
-      },
-    });
 
     // One salt per stack: the random part of the stack id. Hashes join equal values within this deployment and
     // differ from any other's; like every pseudonym, they are not secret from whoever can read the stack.
