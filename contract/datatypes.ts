@@ -20,13 +20,4 @@ export const DATATYPES = [
 export type Datatype = (typeof DATATYPES)[number];
 
 /** The integer datatypes: a tensor of these can carry class indices. */
-export const INTEGER_DATATYPES: ReadonlySet<Datatype> = new Set([
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-]);
+export const INTEGER_DATATYPES: ReadonlySet<Datatype> = new Set(DATATYPES.filter((type) => /^U?INT\d+$/.test(type)));

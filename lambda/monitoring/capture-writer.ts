@@ -9,6 +9,7 @@ import {
   feedbackPrefix,
 } from '../../contract/capture';
 import { CAPTURE_MARKER, CaptureWriterEnvironment } from '../../contract/environment';
+import { jsonInLogEvent } from '../log-event-json';
 import { logger } from '../observability';
 
 export interface CaptureWriterOptions {
@@ -86,19 +87,11 @@ export function createCaptureWriter({ s3, environment }: CaptureWriterOptions): 
 }
 
 /**
- * A capture or feedback record from one log event, without the marker field; or why the event is none. Lambda's
- * JSON log format passes a line that is a JSON object through as it is; a text prefix before it is tolerated.
+ * A capture or feedback record from one log event, without the marker field; or why the event is none.
  */
 export function parseCapturedRecord(message: string): CaptureRecord | FeedbackRecord | string {
-  const start = message.indexOf('{');
-  if (start < 0) return 'the log event holds no JSON object';
-  let value: unknown;
-  try {
-    value = JSON.parse(message.slice(start));
-  } catch (error) {
-    return `the log event is not one JSON object (${(error as Error).message})`;
-  }
-  if (typeof value !== 'object' || value === null) return 'the log event is not a JSON object';
+  const value = jsonInLogEvent(message);
+  if (typeof value === 'string') return value;
   const { [CAPTURE_MARKER]: marker, ...record } = value as Record<string, unknown>;
   if (marker !== 1) return `the log event has no "${CAPTURE_MARKER}": 1 field`;
   if (record.format !== CAPTURE_FORMAT) return `the record's "format" is not ${CAPTURE_FORMAT}`;

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { SHADOW_SAMPLE_MARKER } from '../../contract/environment';
+import { jsonInLogEvent } from '../log-event-json';
 
 /**
  * One sampled inference as the live function logs it for shadow testing: the request as API Gateway delivered it
@@ -98,20 +99,13 @@ function header<K extends string>(key: K, headers: Headers, lowercaseName: strin
 }
 
 /**
- * The shadow sample in a log event's message, or why there is none. Lambda passes a line the function writes to
- * stdout through as the message; a prefix (timestamp, request id) before the JSON is skipped all the same.
+ * The shadow sample in a log event's message, or why there is none.
  */
 export function parseShadowSample(message: string): ShadowSample | string {
-  const start = message.indexOf('{');
-  if (start < 0) return 'the log event holds no JSON object';
-  let value: unknown;
-  try {
-    value = JSON.parse(message.slice(start));
-  } catch (error) {
-    return `the log event is not one JSON object (${(error as Error).message})`;
-  }
-  const sample = value as Partial<ShadowSample> | null;
-  if (sample?.[SHADOW_SAMPLE_MARKER] !== 1) return `the log event has no "${SHADOW_SAMPLE_MARKER}": 1 field`;
+  const value = jsonInLogEvent(message);
+  if (typeof value === 'string') return value;
+  const sample = value as Partial<ShadowSample>;
+  if (sample[SHADOW_SAMPLE_MARKER] !== 1) return `the log event has no "${SHADOW_SAMPLE_MARKER}": 1 field`;
   if (typeof sample.path !== 'string' || typeof sample.requestId !== 'string') {
     return 'the sample has no "path" or "requestId" string';
   }

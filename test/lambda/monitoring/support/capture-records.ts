@@ -1,18 +1,6 @@
 import { CAPTURE_FORMAT, type CaptureRecord, type FeedbackRecord } from '../../../../contract/capture';
 import { CAPTURE_MARKER } from '../../../../contract/environment';
 
-/** A deterministic pseudo-random stream (mulberry32), so that every run captures the same rows. */
-export function randomStream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A normal draw (Box-Muller) from a uniform stream. */
 export function normal(random: () => number, mean: number, deviation: number): number {
   const u = 1 - random();
