@@ -13,6 +13,13 @@ export function driftTable(result: VersionDrift): string {
       `from ${counted(result.files, 'file')}${skipped}; drift ${drift.status}`,
   ];
   for (const reason of drift.skipReasons) lines.push(`  skipped: ${reason}`);
+  const noise = samplingNoise(drift.rows, drift.inputs[0]);
+  if (noise !== undefined) {
+    lines.push(
+      `  few rows: sampling alone gives a PSI of about ${noise.toFixed(2)} here; ` +
+        `the drift job waits for ${FEW_ROWS} rows before it judges`,
+    );
+  }
   const shown = mostDrifted(drift.inputs);
   const rows: [string, string, string][] = [
     ['feature', 'PSI', 'status'],
@@ -26,6 +33,20 @@ export function driftTable(result: VersionDrift): string {
     lines.push(`  ... and ${hidden} more features with lower PSI (every one is in the HTML report)`);
   }
   return lines.join('\n');
+}
+
+/** Below this many rows the table warns that PSI is mostly noise (the drift job's default minimum rows). */
+const FEW_ROWS = 100;
+
+/**
+ * The PSI two samples of the same distribution show from sampling alone, about (bins - 1) * (1/n + 1/N) for n recent
+ * and N baseline values; undefined when the window holds enough rows for that not to matter.
+ */
+function samplingNoise(rows: number, feature: DistributionDrift | undefined): number | undefined {
+  if (feature === undefined || rows === 0 || rows >= FEW_ROWS) return undefined;
+  const baselineRows = feature.baseline.reduce((total, count) => total + count, 0);
+  if (baselineRows === 0) return undefined;
+  return (feature.baseline.length - 1) * (1 / rows + 1 / baselineRows);
 }
 
 function mostDrifted(inputs: readonly DistributionDrift[]): readonly DistributionDrift[] {

@@ -56,6 +56,10 @@ describe('npm run drift', () => {
     expect(failing.stdout).toMatch(/^penguins version 1: 86 rows in 86 records from 1 file; drift act$/m);
     expect(failing.stdout).toMatch(/^ {2}body_mass_g +\d+\.\d{4} {2}act$/m);
     expect(failing.stdout).toMatch(/^ {2}bill_depth_mm +0\.\d{4} {2}stable$/m);
+    // 86 rows against 256 in ten bins: 9 × (1/86 + 1/256) ≈ 0.14 of PSI is sampling noise, and the table says so.
+    expect(failing.stdout).toMatch(
+      /^ {2}few rows: sampling alone gives a PSI of about 0\.14 here; the drift job waits/m,
+    );
     expect(failing.stderr).toMatch(/drift past the act threshold \(0\.2\) in penguins version 1/);
     expect(fs.readFileSync(report, 'utf8')).toMatch(/^<!doctype html>/);
 
