@@ -115,8 +115,9 @@ export class WorkerPool {
     const host = this.placeNew();
     const model = this.nextModel++;
     host.models.set(model, bytes.byteLength);
-    // A copy is transferred: the caller keeps its bytes (a backend may hash or retry them).
-    const copy = bytes.slice();
+    // A copy in an ArrayBuffer of its own is transferred: the caller keeps its bytes, and a Node Buffer's slice
+    // would share (and detach) memory that other Buffers use.
+    const copy = new Uint8Array(bytes);
     try {
       const spec = await new Promise<LoadedModel['spec']>((resolve, reject) => {
         host.loads.set(model, { resolve, reject });
