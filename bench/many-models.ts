@@ -26,7 +26,7 @@ export interface ManyModelsConfig {
 
 export function manyModelsConfig(quick: boolean): ManyModelsConfig {
   return quick
-    ? { models: 40, versions: 20, idleSeconds: 1, latencyRounds: 2, requestsPerRound: 30, serverArgs: [] }
+    ? { models: 20, versions: 10, idleSeconds: 0.5, latencyRounds: 2, requestsPerRound: 20, serverArgs: [] }
     : { models: 300, versions: 200, idleSeconds: 3, latencyRounds: 5, requestsPerRound: 200, serverArgs: [] };
 }
 

@@ -15,7 +15,9 @@ const WORKER_SCRIPT = `require('tsx/cjs/api').register(); require(${JSON.stringi
   path.join(REPO_ROOT, 'lambda', 'model', 'onnx-worker.ts'),
 )});`;
 
-const penguin: Tensor[] = [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [39.1, 18.7, 181, 3750] }];
+const penguin: Tensor[] = [
+  { name: 'features', datatype: 'FP32', shape: [1, 4], data: Float32Array.of(39.1, 18.7, 181, 3750) },
+];
 
 /** Counts reads, so a test can tell a model loaded again from one still loaded. */
 class CountingSource implements ModelSource {
