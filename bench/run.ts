@@ -11,6 +11,7 @@ import { driftRows, measureDrift } from './drift';
 import { measureEventLoop } from './event-loop';
 import { createHandlerBench } from './handler';
 import { compareHttp } from './http';
+import { manyModelsConfig, manyModelsRows, measureManyModels } from './many-models';
 import { rawRunner } from './raw';
 import { measureBundle, measureLayer } from './sizes';
 import { median, summarize, timeCalls } from './stats';
@@ -271,6 +272,12 @@ async function main(): Promise<void> {
     const drift = await measureDrift(config.quick, progress);
     results.drift = drift;
     rows.push(...driftRows(drift));
+  });
+
+  await part('many', async () => {
+    const many = await measureManyModels(manyModelsConfig(config.quick), progress);
+    results.manyModels = many;
+    rows.push(...manyModelsRows(many));
   });
 
   const seconds = (performance.now() - started) / 1000;

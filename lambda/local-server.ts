@@ -16,10 +16,10 @@ import { flushRequestLog, logRequest } from './local/request-log';
 import { BadRequestTargetError, parseRequestTarget } from './local/request-target';
 import { selectServedVersions, unservedVersionMessage } from './local/served-versions';
 import { watchModelFiles } from './local/watch-model-files';
-import { loadAdaptiveModel } from './model/adaptive-model';
 import { ModelRegistry } from './model/model-registry';
 import { localModels, type ModelSource } from './model/model-source';
 import { onnxBackends } from './model/onnx-backend';
+import { loadOnnxModelInWorker } from './model/worker-model';
 import { LocalShadow, liveSources } from './shadow/local-shadow';
 import type { ShadowOption } from './shadow/shadow-option';
 
@@ -53,6 +53,8 @@ interface ServeOptions {
   readonly shadow?: readonly ShadowOption[];
   /** Capture inferences and feedback into a folder. @default - no capture */
   readonly capture?: LocalCaptureOption;
+  /** At most this many model versions hold a session at once. @default - no limit */
+  readonly maxLoadedModels?: number;
 }
 
 export interface LocalServer {
@@ -75,9 +77,10 @@ export async function serveModels(
 ): Promise<LocalServer> {
   // A shadow candidate is never served live, as in a deploy: the highest of the other versions is.
   const versions = selectServedVersions(liveSources(sources, options.shadow ?? []), options.allVersions ?? false);
-  // Adaptive placement: a server answers concurrent requests, so a long inference must not stall the event loop.
-  const registry = new ModelRegistry(onnxBackends(versions.served, loadAdaptiveModel), {
+  // The shared worker pool: a server answers concurrent requests, so no session is created or run on the event loop.
+  const registry = new ModelRegistry(onnxBackends(versions.served, loadOnnxModelInWorker), {
     unservedVersionMessage: unservedVersionMessage(versions),
+    ...(options.maxLoadedModels !== undefined && { maxLoadedModels: options.maxLoadedModels }),
   });
   const capture =
     options.capture === undefined

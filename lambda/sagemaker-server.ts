@@ -1,20 +1,18 @@
 import './sagemaker/container-defaults';
 import { isMainThread } from 'node:worker_threads';
-import { loadAdaptiveModel } from './model/adaptive-model';
 import type { PlaceModel } from './model/model-backend';
 import { loadOnnxModelInWorker, workerEntry } from './model/worker-model';
-import { serveModelInThisThread } from './model/worker-thread';
+import { serveModelsInThisThread } from './model/worker-thread';
 import { type SageMakerContainer, startSageMakerContainer } from './sagemaker/container';
 
 /**
- * Adaptive placement: an endpoint sends concurrent requests to one container, so a long inference must not stall the
- * event loop that answers /ping. The model's worker thread runs this very file (a single-file bundle in the image),
- * which then serves the model instead of starting a server.
+ * The shared worker pool: an endpoint sends concurrent requests to one container, so a long inference must not stall
+ * the event loop that answers /ping. The pool's worker threads run this very file (a single-file bundle in the image),
+ * which then serves models instead of starting a server.
  */
 function placement(entryFile: string): PlaceModel {
   const script = workerEntry(entryFile);
-  return (name, version, bytes) =>
-    loadAdaptiveModel(name, version, bytes, (n, v, b) => loadOnnxModelInWorker(n, v, b, script));
+  return (name, version, bytes) => loadOnnxModelInWorker(name, version, bytes, script);
 }
 
 /** `<entry> serve`, as SageMaker starts an inference container; stops cleanly on SIGTERM. */
@@ -42,4 +40,4 @@ async function main(argv: readonly string[] = process.argv.slice(2)): Promise<vo
 
 // No `require.main === module` test: the image runs this file as an ES module bundle, where `module` does not exist.
 if (isMainThread) void main();
-else void serveModelInThisThread();
+else serveModelsInThisThread();

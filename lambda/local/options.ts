@@ -13,6 +13,8 @@ export interface LocalServerOptions {
   readonly shadow?: readonly ShadowOption[];
   /** Capture inferences and feedback to a folder (`--capture`). @default - no capture, feedback answers 404 */
   readonly capture?: LocalCaptureOption;
+  /** At most this many model versions hold a session at once (`--max-loaded-models`). @default - no limit */
+  readonly maxLoadedModels?: number;
 }
 
 /** What the local twin captures, and where. */
@@ -40,6 +42,9 @@ Options:
                     server, which has no authentication, to your network
   --models <dir>    model repository folder                     (env MODELS_DIR, default ${DEFAULT_MODELS_DIR})
   --all-versions    serve every version of each model; by default only the highest, as a deploy does
+  --max-loaded-models <n>
+                    keep at most n model versions loaded; loading another releases the least recently
+                    used, which loads again on its next request   (env MAX_LOADED_MODELS, default no limit)
   --shadow <name>=<version>[@rate]
                     after answering a share (rate, default 1) of <name>'s inferences, run them on <version>
                     too and print how the answers agree (EMF metric lines); repeat for other models
@@ -78,9 +83,19 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): L
     host: values.host ?? (env.HOST || DEFAULT_HOST),
     modelsDir: values.models ?? (env.MODELS_DIR || DEFAULT_MODELS_DIR),
     allVersions: values['all-versions'],
+    ...maxLoadedModelsOption(values['max-loaded-models'] ?? (env.MAX_LOADED_MODELS || undefined)),
     ...(values.shadow && { shadow: parseShadowOptions(values.shadow) }),
     ...captureOption(values),
   };
+}
+
+function maxLoadedModelsOption(text: string | undefined): { maxLoadedModels?: number } {
+  if (text === undefined) return {};
+  const max = Number(text);
+  if (text.trim() === '' || !Number.isInteger(max) || max < 1) {
+    throw new Error(`--max-loaded-models (or MAX_LOADED_MODELS) must be a whole number of at least 1, got "${text}"`);
+  }
+  return { maxLoadedModels: max };
 }
 
 function captureOption(values: {
@@ -122,6 +137,7 @@ function parseCommandLine(argv: readonly string[]) {
         host: { type: 'string' },
         models: { type: 'string' },
         'all-versions': { type: 'boolean', default: false },
+        'max-loaded-models': { type: 'string' },
         shadow: { type: 'string', multiple: true },
         capture: { type: 'string' },
         'capture-sample': { type: 'string' },

@@ -30,7 +30,7 @@ export interface ModelBackend {
 }
 
 /**
- * Where an ONNX Runtime session runs (main thread, worker thread, adaptive): chosen by the entry point, so that the
+ * Where an ONNX Runtime session runs (main thread or the worker pool): chosen by the entry point, so that the
  * Lambda bundle, which runs on the main thread, never carries the worker code.
  */
 export type PlaceModel = (name: string, version: string, bytes: Uint8Array) => Promise<LoadedModel>;

@@ -16,7 +16,17 @@ export interface ModelRegistryOptions {
    * @default - the usual message, listing the versions served
    */
   readonly unservedVersionMessage?: (model: string, version: string) => string | undefined;
+  /**
+   * At most this many model versions hold a session at once: loading one more releases the least recently used
+   * (its next request loads it again). Every version is still loaded once at startup, so a broken file is reported
+   * before any request, and readiness then counts a released version as ready.
+   * @default - no limit: every version stays loaded
+   */
+  readonly maxLoadedModels?: number;
 }
+
+/** Loads at once: enough to keep a few worker threads busy, few enough that model files are not all in memory together. */
+export const MAX_CONCURRENT_LOADS = 8;
 
 /** Wait before the first retry of a failed load. */
 export const FIRST_RETRY_DELAY_MS = 1_000;
@@ -45,6 +55,10 @@ class ModelUnavailable extends Error {
  * downloads the whole artifact, and a checksum mismatch fails the same way until someone redeploys.
  */
 class ModelSlot {
+  /** When a request last asked for this version, in registry ticks: the least recent is released first. */
+  lastUsed = 0;
+  /** Released to make room after a successful load: not loaded, yet ready to load again on its next request. */
+  private evicted = false;
   private loaded: LoadedModel | undefined;
   private pending: Promise<LoadedModel> | undefined;
   private failures = 0;
@@ -53,10 +67,24 @@ class ModelSlot {
   constructor(
     readonly source: ModelBackend,
     private readonly now: () => number,
+    private readonly admit: <T>(load: () => Promise<T>) => Promise<T>,
+    private readonly onLoaded: (slot: ModelSlot) => void,
   ) {}
 
   get isLoaded(): boolean {
     return this.loaded?.isAlive === true;
+  }
+
+  /** Loaded, or released to make room after loading fine: a request finds it served either way. */
+  get isServable(): boolean {
+    return this.isLoaded || (this.evicted && this.lastFailure === undefined);
+  }
+
+  /** Releases the session to make room for another model; the next request loads it again. */
+  async evict(): Promise<void> {
+    if (!this.isLoaded) return;
+    this.evicted = true;
+    await this.release();
   }
 
   /** The loaded model; throws ModelUnavailable when it cannot be loaded now. */
@@ -68,7 +96,7 @@ class ModelSlot {
     if (this.lastFailure !== undefined && waitMs > 0) {
       return Promise.reject(new ModelUnavailable(this.lastFailure.error, waitMs));
     }
-    this.pending = this.loadOnce().finally(() => {
+    this.pending = this.admit(() => this.loadOnce()).finally(() => {
       this.pending = undefined;
     });
     return this.pending;
@@ -90,7 +118,9 @@ class ModelSlot {
       recordModelTiming(RuntimeMetric.modelLoadTime, { model: name, version }, ms);
       this.failures = 0;
       this.lastFailure = undefined;
+      this.evicted = false;
       this.loaded = loaded;
+      this.onLoaded(this);
       return loaded;
     } catch (cause) {
       const error = cause instanceof Error ? cause : new Error(String(cause));
@@ -113,17 +143,31 @@ class ModelSlot {
 /** The models one process serves, by name and version; the highest version of a model serves by default. */
 export class ModelRegistry {
   private readonly slots = new Map<string, Map<string, ModelSlot>>();
+  private ticks = 0;
+  private loadsRunning = 0;
+  private readonly loadsWaiting: Array<() => void> = [];
 
   constructor(
     backends: readonly ModelBackend[],
     private readonly options: ModelRegistryOptions = {},
   ) {
+    const max = options.maxLoadedModels;
+    if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+      throw new Error(`maxLoadedModels must be a whole number of at least 1, got ${max}`);
+    }
     const now = options.now ?? (() => performance.now());
+    const admit = <T>(load: () => Promise<T>) => this.admit(load);
+    const onLoaded = (slot: ModelSlot) => this.makeRoomBeside(slot);
     for (const backend of backends) {
       const versions = this.slots.get(backend.name) ?? new Map<string, ModelSlot>();
-      versions.set(backend.version, new ModelSlot(backend, now));
+      versions.set(backend.version, new ModelSlot(backend, now, admit, onLoaded));
       this.slots.set(backend.name, versions);
     }
+  }
+
+  /** Model versions holding a session now. */
+  get loadedCount(): number {
+    return this.allSlots().filter((slot) => slot.isLoaded).length;
   }
 
   get modelNames(): string[] {
@@ -142,6 +186,7 @@ export class ModelRegistry {
    */
   async get(name: string, version?: string): Promise<LoadedModel> {
     const slot = this.slotOf(name, version);
+    slot.lastUsed = ++this.ticks;
     try {
       return await slot.load();
     } catch (error) {
@@ -168,8 +213,9 @@ export class ModelRegistry {
     );
   }
 
+  /** Every version loaded, or loaded fine and released since to make room (maxLoadedModels). */
   get allLoaded(): boolean {
-    return [...this.slots.values()].every((versions) => [...versions.values()].every((slot) => slot.isLoaded));
+    return this.allSlots().every((slot) => slot.isServable);
   }
 
   /**
@@ -178,7 +224,7 @@ export class ModelRegistry {
    * last error, without a new attempt.
    */
   async loadAll(): Promise<Array<{ source: ModelBackend; error: Error }>> {
-    const slots = [...this.slots.values()].flatMap((versions) => [...versions.values()]);
+    const slots = this.allSlots().filter((slot) => !slot.isServable);
     const results = await Promise.allSettled(slots.map((slot) => slot.load()));
     return results.flatMap((result, index) => {
       if (result.status === 'fulfilled') return [];
@@ -191,6 +237,41 @@ export class ModelRegistry {
     await Promise.all(
       [...this.slots.values()].flatMap((versions) => [...versions.values()].map((slot) => slot.release())),
     );
+  }
+
+  private allSlots(): ModelSlot[] {
+    return [...this.slots.values()].flatMap((versions) => [...versions.values()]);
+  }
+
+  /** Runs a load when fewer than MAX_CONCURRENT_LOADS run. */
+  private async admit<T>(load: () => Promise<T>): Promise<T> {
+    if (this.loadsRunning >= MAX_CONCURRENT_LOADS) {
+      await new Promise<void>((resolve) => this.loadsWaiting.push(resolve));
+    }
+    this.loadsRunning += 1;
+    try {
+      return await load();
+    } finally {
+      this.loadsRunning -= 1;
+      this.loadsWaiting.shift()?.();
+    }
+  }
+
+  /** Over maxLoadedModels, releases the least recently used versions other than the one just loaded. */
+  private makeRoomBeside(loaded: ModelSlot): void {
+    const max = this.options.maxLoadedModels;
+    if (max === undefined) return;
+    const others = this.allSlots().filter((slot) => slot !== loaded && slot.isLoaded);
+    const excess = others.length + 1 - max;
+    if (excess <= 0) return;
+    others.sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const slot of others.slice(0, excess)) {
+      void slot
+        .evict()
+        .catch((error: Error) =>
+          logger.error('model release failed', { model: slot.source.name, version: slot.source.version, error }),
+        );
+    }
   }
 
   private slotOf(name: string, version?: string): ModelSlot {

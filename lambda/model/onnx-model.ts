@@ -14,13 +14,32 @@ import { ort } from './onnx-runtime';
 const SESSION_OPTIONS: InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 4 };
 
 /**
+ * For sessions in the shared worker pool (worker-pool.ts), which serves many models on a few threads: each session
+ * computes on its worker's own thread only. ONNX Runtime's default gives every session its own intra-op thread pool
+ * (one thread per core, spinning while idle), so hundreds of models meant hundreds of pools, thousands of threads
+ * and busy cores with no traffic. Parallelism comes from the pool instead: one inference per worker at a time.
+ */
+export const POOLED_SESSION_OPTIONS: InferenceSession.SessionOptions = {
+  ...SESSION_OPTIONS,
+  executionMode: 'sequential',
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
+/**
  * Creates the ONNX Runtime session for one model version and derives its protocol metadata from the session, so
  * that what `/v2/models/<name>` reports is exactly what the runtime will check and accept.
  */
-export async function loadOnnxModel(name: string, version: string, bytes: Uint8Array): Promise<LoadedModel> {
+export async function loadOnnxModel(
+  name: string,
+  version: string,
+  bytes: Uint8Array,
+  options: InferenceSession.SessionOptions = SESSION_OPTIONS,
+): Promise<LoadedModel> {
   const runtime = ort();
   const { session, spec } = await openModelSession(name, version, bytes, (model) =>
-    runtime.InferenceSession.create(model, SESSION_OPTIONS),
+    runtime.InferenceSession.create(model, options),
   );
   return {
     spec,

@@ -1,4 +1,4 @@
-import { serveModelInThisThread } from './worker-thread';
+import { serveModelsInThisThread } from './worker-thread';
 
-// Worker thread entry of the local server (bundled beside it) and of the tests: one model per worker.
-void serveModelInThisThread();
+// Worker thread entry of the local server (bundled beside it) and of the tests: one pool worker, many models.
+serveModelsInThisThread();

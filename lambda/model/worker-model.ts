@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { Tensor } from '../protocol/tensor';
-import type { LoadedModel } from './model-backend';
-import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-messages';
+import { type WorkerModel, WorkerPool } from './worker-pool';
+
+export type { TimedRun, WorkerModel } from './worker-pool';
 
 /**
  * Beside this file: onnx-worker.ts when run from source (tsx, jest), onnx-worker.js once compiled. A TypeScript
@@ -29,26 +28,23 @@ export function workerEntry(file: string): string {
     : `require(${JSON.stringify(absolute)});`;
 }
 
-export interface TimedRun {
-  readonly outputs: Tensor[];
-  /** How long the model itself ran in the worker, in milliseconds. */
-  readonly runMs: number;
-}
+const pools = new Map<string, WorkerPool>();
 
-/** A model in a worker thread, which can also say how long each run took there. */
-export interface WorkerModel extends LoadedModel {
-  runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<TimedRun>;
-}
-
-interface Pending {
-  resolve(run: TimedRun): void;
-  reject(error: Error): void;
+/** The process's pool for a worker script: one per script, created on first use. */
+function poolFor(script: string): WorkerPool {
+  let pool = pools.get(script);
+  if (pool === undefined) {
+    pool = new WorkerPool(script);
+    pools.set(script, pool);
+  }
+  return pool;
 }
 
 /**
- * Loads a model into its own worker thread and runs it there, so the event loop keeps answering other requests
- * (health checks, other models) during a long inference. Requests to one model queue in its worker in order.
- * Inputs and outputs cross threads by structured clone: a memory copy, far cheaper than the JSON around them.
+ * Loads a model into the process's shared pool of worker threads (worker-pool.ts) and runs it there, so the event
+ * loop keeps answering other requests (health checks, other models) during a session's creation and its runs, and
+ * hundreds of models share a few threads. Inputs and outputs cross threads by structured clone: a memory copy, far
+ * cheaper than the JSON around them.
  */
 export function loadOnnxModelInWorker(
   name: string,
@@ -56,61 +52,5 @@ export function loadOnnxModelInWorker(
   bytes: Uint8Array,
   script: string = besideThisFile(),
 ): Promise<WorkerModel> {
-  const worker = new Worker(script, { eval: true, workerData: { name, version, bytes } satisfies WorkerStart });
-  const pending = new Map<number, Pending>();
-  let nextId = 0;
-  let exitError: Error | undefined;
-
-  return new Promise((resolveLoad, rejectLoad) => {
-    worker.on('message', (reply: WorkerReply) => {
-      switch (reply.kind) {
-        case 'ready':
-          resolveLoad(model(reply.spec));
-          return;
-        case 'failed':
-          rejectLoad(new Error(reply.message));
-          void worker.terminate();
-          return;
-        case 'result':
-          pending.get(reply.id)?.resolve({ outputs: reply.outputs, runMs: reply.runMs });
-          pending.delete(reply.id);
-          return;
-        case 'error':
-          pending.get(reply.id)?.reject(new Error(reply.message));
-          pending.delete(reply.id);
-          return;
-      }
-    });
-    worker.on('error', (error) => {
-      exitError = error;
-    });
-    worker.on('exit', (code) => {
-      exitError ??= new Error(`the worker thread of model ${name} version ${version} exited with code ${code}`);
-      rejectLoad(exitError);
-      for (const { reject } of pending.values()) reject(exitError);
-      pending.clear();
-    });
-  });
-
-  function model(spec: LoadedModel['spec']): WorkerModel {
-    const runTimed = (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<TimedRun> => {
-      if (exitError !== undefined) return Promise.reject(exitError);
-      const id = nextId++;
-      return new Promise<TimedRun>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, inputs, outputNames } satisfies WorkerRequest);
-      });
-    };
-    return {
-      spec,
-      get isAlive() {
-        return exitError === undefined;
-      },
-      runTimed,
-      run: (inputs, outputNames) => runTimed(inputs, outputNames).then((run) => run.outputs),
-      async release() {
-        await worker.terminate();
-      },
-    };
-  }
+  return poolFor(script).load(name, version, bytes);
 }

@@ -1,36 +1,69 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import type { Tensor } from '../protocol/tensor';
-import { loadOnnxModel } from './onnx-model';
-import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-messages';
+import { parentPort } from 'node:worker_threads';
+import type { LoadedModel } from './model-backend';
+import { loadOnnxModel, POOLED_SESSION_OPTIONS } from './onnx-model';
+import type { WorkerReply, WorkerRequest } from './worker-messages';
+
+interface Hosted {
+  readonly model: Promise<LoadedModel>;
+  /** Runs asked of this model and not answered yet: an unload waits for them, never releases under a run. */
+  readonly running: Set<Promise<unknown>>;
+}
 
 /**
- * Serves one model in this worker thread: owns its ONNX Runtime session. onnxruntime-node's `run` computes on the calling thread, so a
- * session on the main thread would stall every other request (health checks included) for the whole inference.
+ * Serves the models the pool places in this worker thread: one ONNX Runtime session each, created here and never on
+ * the main thread. onnxruntime-node's `create` and `run` compute on the calling thread, so on the main thread they
+ * would stall every other request (health checks included) for as long as they take.
  */
-export async function serveModelInThisThread(): Promise<void> {
+export function serveModelsInThisThread(): void {
   const port = parentPort;
   if (port === null) throw new Error('a model worker must run in a worker thread');
-  const { name, version, bytes } = workerData as WorkerStart;
-  let model: Awaited<ReturnType<typeof loadOnnxModel>>;
-  try {
-    model = await loadOnnxModel(name, version, bytes);
-  } catch (error) {
-    port.postMessage({ kind: 'failed', message: (error as Error).message } satisfies WorkerReply);
-    return;
-  }
-  port.postMessage({ kind: 'ready', spec: model.spec } satisfies WorkerReply);
+  const hosted = new Map<number, Hosted>();
+  const reply = (message: WorkerReply) => port.postMessage(message);
+
   port.on('message', (request: WorkerRequest) => {
-    const started = performance.now();
-    model.run(request.inputs, request.outputNames).then(
-      (outputs: Tensor[]) =>
-        port.postMessage({
-          kind: 'result',
-          id: request.id,
-          outputs,
-          runMs: performance.now() - started,
-        } satisfies WorkerReply),
-      (error: Error) =>
-        port.postMessage({ kind: 'error', id: request.id, message: error.message } satisfies WorkerReply),
-    );
+    switch (request.kind) {
+      case 'load': {
+        const model = loadOnnxModel(request.name, request.version, request.bytes, POOLED_SESSION_OPTIONS);
+        hosted.set(request.model, { model, running: new Set() });
+        model.then(
+          (loaded) => reply({ kind: 'loaded', model: request.model, spec: loaded.spec }),
+          (error: Error) => {
+            hosted.delete(request.model);
+            reply({ kind: 'failed', model: request.model, message: error.message });
+          },
+        );
+        return;
+      }
+      case 'run': {
+        const entry = hosted.get(request.model);
+        if (entry === undefined) {
+          reply({ kind: 'error', id: request.id, message: `model ${request.model} is not loaded in this worker` });
+          return;
+        }
+        const started = performance.now();
+        const run = entry.model
+          .then((model) => model.run(request.inputs, request.outputNames))
+          .then(
+            (outputs) => reply({ kind: 'result', id: request.id, outputs, runMs: performance.now() - started }),
+            (error: Error) => reply({ kind: 'error', id: request.id, message: error.message }),
+          );
+        entry.running.add(run);
+        void run.finally(() => entry.running.delete(run));
+        return;
+      }
+      case 'unload': {
+        const entry = hosted.get(request.model);
+        hosted.delete(request.model);
+        const done = entry === undefined ? Promise.resolve() : unload(entry);
+        void done.finally(() => reply({ kind: 'unloaded', model: request.model }));
+        return;
+      }
+    }
   });
+}
+
+async function unload(entry: Hosted): Promise<void> {
+  await Promise.allSettled(entry.running);
+  const model = await entry.model.catch(() => undefined);
+  await model?.release();
 }

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ApiGatewayHandler, createApiGatewayHandler } from '../api-gateway-handler';
 import { localLambdaContext } from '../local/api-gateway-event';
-import { loadAdaptiveModel } from '../model/adaptive-model';
 import { ModelRegistry } from '../model/model-registry';
 import type { ModelSource } from '../model/model-source';
 import { onnxBackends } from '../model/onnx-backend';
+import { loadOnnxModelInWorker } from '../model/worker-model';
 import { replaySample } from './replay-sample';
 import { ShadowMetrics } from './shadow-metrics';
 import type { ShadowOption } from './shadow-option';
@@ -64,7 +64,7 @@ export class LocalShadow {
       }
       return source;
     });
-    const registry = new ModelRegistry(onnxBackends(picked, loadAdaptiveModel));
+    const registry = new ModelRegistry(onnxBackends(picked, loadOnnxModelInWorker));
     const failures = await registry.loadAll();
     if (failures.length > 0) {
       await registry.release();

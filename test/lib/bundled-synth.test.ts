@@ -97,7 +97,7 @@ describe('full synth with bundling', () => {
       expect(runtimeSources).toEqual(
         expect.arrayContaining(['handler.mts', 'onnx-model.ts', 'sagemaker-forwarder.ts']),
       );
-      for (const workerFile of ['worker-model.ts', 'adaptive-model.ts', 'onnx-worker.ts', 'placements.ts']) {
+      for (const workerFile of ['worker-model.ts', 'worker-pool.ts', 'onnx-worker.ts', 'placements.ts']) {
         expect(runtimeSources).not.toContain(workerFile);
       }
       const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');

@@ -39,6 +39,20 @@ describe('local server options', () => {
     expect(() => parseOptions(argv, env)).toThrow(message);
   });
 
+  it('keeps at most --max-loaded-models (or MAX_LOADED_MODELS) versions loaded, the command line first', () => {
+    expect(parseOptions(['--max-loaded-models', '64'], {})).toMatchObject({ maxLoadedModels: 64 });
+    expect(parseOptions([], { MAX_LOADED_MODELS: '8' })).toMatchObject({ maxLoadedModels: 8 });
+    expect(parseOptions(['--max-loaded-models', '2'], { MAX_LOADED_MODELS: '8' })).toMatchObject({
+      maxLoadedModels: 2,
+    });
+    expect(USAGE).toContain('--max-loaded-models <n>');
+    for (const bad of ['0', '1.5', 'many', ' ']) {
+      expect(() => parseOptions(['--max-loaded-models', bad], {})).toThrow(
+        `--max-loaded-models (or MAX_LOADED_MODELS) must be a whole number of at least 1, got "${bad}"`,
+      );
+    }
+  });
+
   it('captures into a folder with --capture, every request by default, with fields to drop and hash', () => {
     expect(parseOptions(['--capture', 'captures'], {})).toMatchObject({
       capture: { folder: 'captures', sampleRate: 1, dropFields: [], hashFields: [] },
