@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type AdaptiveModel, loadAdaptiveModel } from '../../../lambda/model/adaptive-model';
+import { type AdaptiveModel, INLINE_BUDGET_MS, loadAdaptiveModel } from '../../../lambda/model/adaptive-model';
 import type { Tensor } from '../../../lambda/protocol/tensor';
 import { slowMatMulModel } from '../../fixtures/test-models';
 import { demoModelFile } from '../../support/demo-models';
@@ -41,6 +41,19 @@ describe('a fast model', () => {
     const outputs = await model.run(penguinRows(1), ['label', 'probabilities']);
     expect(outputs.map((output) => output.name)).toEqual(['label', 'probabilities']);
     expect(outputs[0].data).toEqual(['Adelie']);
+  });
+
+  it('stays on the main thread when other work queued ahead delays its run past the budget', async () => {
+    await untilInline(model, penguinRows(1));
+    const before = model.placements;
+    // Other requests' work queued ahead of the run: a busy server's event loop, not a slow model.
+    setImmediate(() => {
+      const until = performance.now() + 3 * INLINE_BUDGET_MS;
+      while (performance.now() < until);
+    });
+    await model.run(penguinRows(1), ['label']);
+    await model.run(penguinRows(1), ['label']);
+    expect(model.placements).toEqual({ inline: before.inline + 2, worker: before.worker });
   });
 
   it('sends a larger request than any seen back to the worker', async () => {
