@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createApiGatewayHandler } from '../lambda/api-gateway-handler';
 import { ModelRegistry } from '../lambda/model/model-registry';
 import { modelSourcesFromFolder } from '../lambda/model/model-source';
@@ -9,9 +9,9 @@ import { BENCH_MODELS, type BenchCase } from './cases';
 
 export interface HandlerBench {
   /** One call with the JSON request of a case; rejects unless the answer is a 200. */
-  json(benchCase: BenchCase): () => Promise<unknown>;
+  json(benchCase: BenchCase): () => Promise<APIGatewayProxyResult>;
   /** The same request with the binary tensor data extension: raw FP32 bytes in, every output as raw bytes out. */
-  binary(benchCase: BenchCase): () => Promise<unknown>;
+  binary(benchCase: BenchCase): () => Promise<APIGatewayProxyResult>;
   release(): Promise<void>;
 }
 
@@ -75,4 +75,14 @@ export async function createHandlerBench(execution: ModelExecution): Promise<Han
     binary: (benchCase) => caller(benchCase, binaryEvent(benchCase)),
     release: () => registry.release(),
   };
+}
+
+/**
+ * The floor of the JSON path: what any server that speaks JSON pays for this request, JSON.parse of the body and
+ * JSON.stringify of the answer (the handler's own), and nothing else. The handler's time above session.run, over
+ * this, is what its validation, tensor conversion and protocol cost on top of JSON itself.
+ */
+export function jsonAlone(body: string, answered: APIGatewayProxyResult): () => Promise<unknown> {
+  const answer: unknown = JSON.parse(answered.body);
+  return async () => [JSON.parse(body), JSON.stringify(answer)];
 }

@@ -9,7 +9,7 @@ import { measureColdStarts } from './cold-start';
 import { benchConfig } from './config';
 import { driftRows, measureDrift } from './drift';
 import { measureEventLoop } from './event-loop';
-import { createHandlerBench } from './handler';
+import { createHandlerBench, jsonAlone } from './handler';
 import { compareHttp } from './http';
 import { manyModelsConfig, manyModelsRows, measureManyModels } from './many-models';
 import { rawRunner } from './raw';
@@ -51,22 +51,36 @@ async function inProcess(cases: readonly BenchCase[]): Promise<void> {
   try {
     for (const benchCase of cases) {
       const raw = await rawRunner(benchCase);
+      const jsonFloor = jsonAlone(benchCase.body, await onThread.json(benchCase)());
       // Each variant is timed once per round, one after the other, so that noise spreads over all of them.
       const variants = {
         raw: raw.run,
         handler: onThread.json(benchCase),
         worker: inWorker.json(benchCase),
         binary: onThread.binary(benchCase),
+        json: jsonFloor,
       };
       const budget = config.inProcessBudgetMs;
       const time = (work: () => Promise<unknown>, ms: number) => timeCalls(work, ms, 3, 50_000);
       // Warm-up: JIT and ONNX Runtime's first-run allocations stay out of the numbers.
       for (const work of Object.values(variants)) await time(work, budget / 4);
-      const samples = { raw: [] as number[], handler: [] as number[], worker: [] as number[], binary: [] as number[] };
-      const perRound = { overhead: [] as number[], workerHop: [] as number[], jsonOverBinary: [] as number[] };
+      const samples = {
+        raw: [] as number[],
+        handler: [] as number[],
+        worker: [] as number[],
+        binary: [] as number[],
+        json: [] as number[],
+      };
+      const perRound = {
+        overhead: [] as number[],
+        workerHop: [] as number[],
+        jsonOverBinary: [] as number[],
+        jsonPathOverJsonAlone: [] as number[],
+        jsonOverBinaryPath: [] as number[],
+      };
       for (let round = 0; round < config.inProcessRounds; round++) {
-        const medians = { raw: 0, handler: 0, worker: 0, binary: 0 };
-        for (const name of ['raw', 'handler', 'worker', 'binary'] as const) {
+        const medians = { raw: 0, handler: 0, worker: 0, binary: 0, json: 0 };
+        for (const name of ['raw', 'handler', 'worker', 'binary', 'json'] as const) {
           const micros = await time(variants[name], budget);
           samples[name].push(...micros);
           medians[name] = median(micros);
@@ -74,6 +88,8 @@ async function inProcess(cases: readonly BenchCase[]): Promise<void> {
         perRound.overhead.push(medians.handler - medians.raw);
         perRound.workerHop.push(medians.worker - medians.handler);
         perRound.jsonOverBinary.push(medians.handler / medians.binary);
+        perRound.jsonPathOverJsonAlone.push((medians.handler - medians.raw) / medians.json);
+        perRound.jsonOverBinaryPath.push((medians.handler - medians.binary) / medians.json);
       }
       await raw.release();
       const entry = {
@@ -85,6 +101,9 @@ async function inProcess(cases: readonly BenchCase[]): Promise<void> {
         handlerMinusRaw: summarize(perRound.overhead),
         workerMinusHandler: summarize(perRound.workerHop),
         jsonOverBinary: summarize(perRound.jsonOverBinary),
+        jsonAlone: summarize(samples.json),
+        jsonPathOverJsonAlone: summarize(perRound.jsonPathOverJsonAlone),
+        jsonOverBinaryPath: summarize(perRound.jsonOverBinaryPath),
       };
       perCase.push(entry);
       const subject = benchCase.label;
@@ -95,6 +114,22 @@ async function inProcess(cases: readonly BenchCase[]): Promise<void> {
       rows.push(summaryRow('handler', subject, 'worker − handler, per round', entry.workerMinusHandler, 'µs', 0));
       rows.push(summaryRow('handler', subject, 'event→response, binary tensors', entry.handlerBinary, 'µs', 0));
       rows.push(summaryRow('handler', subject, 'JSON/binary time, per round', entry.jsonOverBinary, '×', 2));
+      rows.push(summaryRow('json', subject, 'JSON.parse body + JSON.stringify answer', entry.jsonAlone, 'µs', 0));
+      rows.push(
+        summaryRow('json', subject, '(handler − raw) / JSON alone, per round', entry.jsonPathOverJsonAlone, '×', 2),
+      );
+      // The same handler, model and session with binary tensors instead: only the body's encoding differs, so the
+      // model's run (and any contention from the other sessions' thread pools) cancels out.
+      rows.push(
+        summaryRow(
+          'json',
+          subject,
+          '(JSON − binary handler) / JSON alone, per round',
+          entry.jsonOverBinaryPath,
+          '×',
+          2,
+        ),
+      );
       progress(
         `in process ${subject}: raw ${entry.raw.median.toFixed(0)} µs, handler ${entry.handler.median.toFixed(0)} µs`,
       );

@@ -47,7 +47,9 @@ export const MAX_BINARY_BODY_BYTES = Math.floor(MAX_EVENT_BODY_BYTES / 4) * 3;
 export function eventBodyBytes(body: Uint8Array, binary: boolean): number {
   if (binary) return Math.ceil(body.byteLength / 3) * 4;
   let bytes = body.byteLength;
-  for (const byte of body) {
+  // An indexed loop: iterating a Uint8Array with for...of is several times slower, per byte of a multi-MB body.
+  for (let index = 0; index < body.length; index++) {
+    const byte = body[index];
     if (byte === 0x22 || byte === 0x5c || (byte >= 0x08 && byte <= 0x0d && byte !== 0x0b)) bytes += 1;
     else if (byte < 0x20) bytes += 5;
   }

@@ -98,3 +98,13 @@ describe('matchRoute', () => {
     expect((error as Error).message).toContain(`${method} is not allowed on "${path}"; use ${allowed}`);
   });
 });
+
+describe('matchRoute on a path it has matched before', () => {
+  it('returns the same route again, and still refuses a wrong method or a bad name on that path', () => {
+    const first = matchRoute('POST', '/v2/models/penguins/versions/3/infer');
+    expect(matchRoute('POST', '/v2/models/penguins/versions/3/infer')).toEqual(first);
+    expect(first).toEqual({ kind: 'infer', model: 'penguins', version: '3' });
+    expect(() => matchRoute('DELETE', '/v2/models/penguins/versions/3/infer')).toThrow(/DELETE is not allowed/);
+    expect(() => matchRoute('POST', '/v2/models/Penguins/versions/3/infer')).toThrow(/no model named "Penguins"/);
+  });
+});
