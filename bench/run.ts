@@ -263,6 +263,26 @@ async function main(): Promise<void> {
     rows.push(summaryRow('cold start', 'baseline', 'node + ORT import + session', cold.baseline, 'ms'));
     rows.push(summaryRow('cold start', 'twin/baseline', 'ratio, per round', cold.twinRatio, '×', 2));
     rows.push(summaryRow('cold start', 'lambda/baseline', 'ratio, per round', cold.lambdaRatio, '×', 2));
+    rows.push(
+      summaryRow(
+        'cold start',
+        'lambda/baseline',
+        'init (spawn → model loaded), per round',
+        cold.lambdaInitRatio,
+        '×',
+        2,
+      ),
+    );
+    rows.push(
+      summaryRow(
+        'cold start',
+        'lambda/baseline',
+        'first request / first session.run',
+        cold.lambdaFirstRequestRatio,
+        '×',
+        2,
+      ),
+    );
   });
 
   await part('servers', () => httpAndEventLoop(cases));
