@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { ModelEnvironment } from '../../contract/environment';
 import { DESCRIPTOR_FILE } from '../../contract/model-descriptor';
 import { logger } from '../observability';
@@ -29,6 +28,9 @@ export function modelBackendsFromEnvironment(place: PlaceModel, env: NodeJS.Proc
     return value;
   };
   if (set(ModelEnvironment.sagemakerEndpoint)) {
+    // Required here only: the SageMaker client takes 50-130 ms to import, which every ONNX function would pay at init.
+    const { SageMakerRuntimeClient } =
+      require('@aws-sdk/client-sagemaker-runtime') as typeof import('@aws-sdk/client-sagemaker-runtime');
     const because = ModelEnvironment.sagemakerEndpoint;
     return [
       new SageMakerForwarderBackend(new SageMakerRuntimeClient({}), {
