@@ -64,12 +64,11 @@ twin.startLocalServer({ port: 0, host: '127.0.0.1', modelsDir: process.argv[2] }
 // handler's top-level await has loaded the model; then one inference request, as the first caller sends it.
 // It also runs a CommonJS bundle (an older build) the same way, so that before and after can be compared.
 const LAMBDA_PROBE = `import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 const mark = (name) => fs.writeSync(3, JSON.stringify({ mark: name, at: performance.timeOrigin + performance.now() }) + '\\n');
 mark('main');
-createRequire(path.join(process.cwd(), 'probe.js'))('onnxruntime-node');
+// ONNX Runtime is not imported first here, as it is for the others: Lambda imports only the handler, which imports
+// the runtime itself while the model downloads. Its import is part of init (handler import) for this kind.
 mark('runtime imported');
 const { handler } = await import(pathToFileURL(process.argv[1]).href);
 mark('handler imported');

@@ -2,10 +2,12 @@
 // Lambda awaits the module's evaluation as part of its init phase, so the model is downloaded, verified and turned
 // into a session before init ends: the reported init duration includes it, provisioned concurrency is frozen with
 // the session ready, and the first request only runs the model.
+import { ModelEnvironment } from '../contract/environment.js';
 import { createApiGatewayHandler } from './api-gateway-handler.js';
 import { modelBackendsFromEnvironment } from './model/backends-from-environment.js';
 import { ModelRegistry } from './model/model-registry.js';
 import { loadOnnxModel } from './model/onnx-model.js';
+import { ort } from './model/onnx-runtime.js';
 import { captureFeatureNames } from './monitoring/capture-features.js';
 import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
 import { feedbackLogSink } from './monitoring/feedback.js';
@@ -17,7 +19,11 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
-await registry.loadAll();
+const loading = registry.loadAll();
+// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 25-40 ms of CPU),
+// which would otherwise start only once the bytes are in. A forwarding function has no ONNX Runtime to import.
+if (!process.env[ModelEnvironment.sagemakerEndpoint]) setImmediate(ort);
+await loading;
 
 // Data capture, when the deployment turns it on for this model: sampled inferences and feedback go to the log as
 // capture records, which a subscription filter hands to the capture writer.
