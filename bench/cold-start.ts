@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { apiGatewayEvent } from '../test/support/api-gateway-events';
 import { type BenchCase, BUILD_DIR, COLD_MODELS } from './cases';
 import { REPO_ROOT, spawnTracked, stopChild } from './children';
-import { startS3ModelBucket } from './s3-model-bucket';
+import { LAMBDA_VARIABLES, startS3ModelBucket } from './s3-model-bucket';
 import { type Summary, summarize } from './stats';
 
 /** Milliseconds spent in each phase from spawn to first successful answer. */
@@ -201,16 +201,7 @@ export async function measureColdStarts(
   const environmentOf: Record<ColdStartKind, Record<string, string>> = {
     twin: {},
     baseline: {},
-    lambda: {
-      ...bucket.environment,
-      // What Lambda itself sets: the runtime then loads its tracer, and X-Ray data goes to the daemon address
-      // (nothing listens there; the UDP datagrams are simply dropped).
-      AWS_LAMBDA_FUNCTION_NAME: 'cold-start',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
-      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-    },
+    lambda: { ...bucket.environment, ...LAMBDA_VARIABLES },
   };
   const kinds: ColdStartKind[] = ['baseline', 'twin', 'lambda'];
   const all: Record<ColdStartKind, ColdStartRun[]> = { twin: [], lambda: [], baseline: [] };

@@ -12,6 +12,9 @@ export interface BenchConfig {
   readonly httpDurationSeconds: number;
   readonly httpConnections: readonly number[];
   readonly coldStartRuns: number;
+  /** Requests per process in the memory part (the 10,000 in full), and processes per configuration. */
+  readonly memoryRequests: number;
+  readonly memoryRounds: number;
   readonly eventLoopSeconds: number;
   /** Rows per request in the event-loop test: a long inference that would stall a blocked loop visibly. */
   readonly eventLoopBatch: number;
@@ -29,6 +32,8 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     httpDurationSeconds: 3,
     httpConnections: [1, 16],
     coldStartRuns: 7,
+    memoryRequests: 10_000,
+    memoryRounds: 3,
     eventLoopSeconds: 5,
     eventLoopBatch: 64,
   };
@@ -42,6 +47,8 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     httpRounds: 2,
     httpDurationSeconds: 0.3,
     coldStartRuns: 2,
+    memoryRequests: 300,
+    memoryRounds: 1,
     eventLoopSeconds: 1,
     eventLoopBatch: 32,
   };

@@ -11,6 +11,7 @@ import { driftRows, measureDrift } from './drift';
 import { measureEventLoop } from './event-loop';
 import { createHandlerBench } from './handler';
 import { compareHttp } from './http';
+import { measureMemory } from './memory';
 import { rawRunner } from './raw';
 import { measureBundle, measureLayer } from './sizes';
 import { median, summarize, timeCalls } from './stats';
@@ -283,6 +284,20 @@ async function main(): Promise<void> {
         2,
       ),
     );
+  });
+
+  await part('memory', async () => {
+    if (bundlePath === undefined) throw new Error('no handler bundle (the sizes part failed)');
+    const mnist = cases.find((benchCase) => benchCase.model === 'mnist' && benchCase.batch === 32);
+    if (mnist === undefined) throw new Error('no mnist b32 case');
+    const memory = await measureMemory(bundlePath, mnist, config.memoryRequests, config.memoryRounds, progress);
+    results.memory = memory;
+    const subject = `mnist b32 × ${memory.requests}`;
+    rows.push(summaryRow('memory', `lambda, ${subject}`, 'peak RSS (MB)', memory.peak.lambda, 'MB', 0));
+    rows.push(summaryRow('memory', `floor, ${subject}`, 'peak RSS (MB)', memory.peak.floor, 'MB', 0));
+    rows.push(summaryRow('memory', 'lambda/floor', 'peak RSS ratio, per round', memory.peakRatio, '×', 2));
+    rows.push(summaryRow('memory', 'lambda', 'RSS growth, 2nd half (MB/1,000 req)', memory.growth.lambda, 'MB', 2));
+    rows.push(summaryRow('memory', 'floor', 'RSS growth, 2nd half (MB/1,000 req)', memory.growth.floor, 'MB', 2));
   });
 
   await part('servers', () => httpAndEventLoop(cases));

@@ -10,6 +10,18 @@ import { putObjectAndWait } from '../test/support/s3-put';
 
 const BUCKET = 'model-bucket';
 
+/**
+ * What Lambda itself sets beside the stack's variables: the runtime then loads its tracer, and X-Ray data goes to
+ * the daemon address (nothing listens there in the bench; the UDP datagrams are simply dropped).
+ */
+export const LAMBDA_VARIABLES: Readonly<Record<string, string>> = {
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+  AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+};
+
 export interface S3ModelBucket {
   /** The variables the stack sets on a model's function, with loopback credentials and endpoint in Lambda's. */
   readonly environment: Record<string, string>;

@@ -11,6 +11,7 @@ import { ort } from './model/onnx-runtime.js';
 import { captureFeatureNames } from './monitoring/capture-features.js';
 import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
 import { feedbackLogSink } from './monitoring/feedback.js';
+import { warmTracer } from './observability.js';
 import { withShadowSampling } from './shadow/shadow-sampling.js';
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
@@ -20,9 +21,13 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
 const loading = registry.loadAll();
-// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 25-40 ms of CPU),
-// which would otherwise start only once the bytes are in. A forwarding function has no ONNX Runtime to import.
-if (!process.env[ModelEnvironment.sagemakerEndpoint]) setImmediate(ort);
+// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 25-40 ms of CPU)
+// and then the tracer (~60 ms): both would otherwise run in front of the download or after it. A forwarding function
+// has no ONNX Runtime to import.
+setImmediate(() => {
+  if (!process.env[ModelEnvironment.sagemakerEndpoint]) ort();
+  setImmediate(warmTracer);
+});
 await loading;
 
 // Data capture, when the deployment turns it on for this model: sampled inferences and feedback go to the log as
