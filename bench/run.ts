@@ -11,6 +11,7 @@ import { driftRows, measureDrift } from './drift';
 import { measureEventLoop } from './event-loop';
 import { createHandlerBench } from './handler';
 import { compareHttp } from './http';
+import { measureImports } from './imports';
 import { measureMemory } from './memory';
 import { rawRunner } from './raw';
 import { measureBundle, measureLayer } from './sizes';
@@ -284,6 +285,14 @@ async function main(): Promise<void> {
         2,
       ),
     );
+  });
+
+  await part('imports', async () => {
+    if (bundlePath === undefined) throw new Error('no handler bundle (the sizes part failed)');
+    const imports = await measureImports(bundlePath, config.coldStartRuns);
+    results.imports = imports;
+    for (const [subject, times] of Object.entries(imports))
+      rows.push(summaryRow('imports', subject, 'import alone', times, 'ms', 0));
   });
 
   await part('memory', async () => {
