@@ -12,6 +12,8 @@ export interface BenchConfig {
   readonly httpDurationSeconds: number;
   readonly httpConnections: readonly number[];
   readonly coldStartRuns: number;
+  /** Fresh processes per package in the imports part. */
+  readonly importRounds: number;
   /** Requests per process in the memory part (the 10,000 in full), and processes per configuration. */
   readonly memoryRequests: number;
   readonly memoryRounds: number;
@@ -32,6 +34,7 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     httpDurationSeconds: 3,
     httpConnections: [1, 16],
     coldStartRuns: 7,
+    importRounds: 5,
     memoryRequests: 10_000,
     memoryRounds: 3,
     eventLoopSeconds: 5,
@@ -47,6 +50,7 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     httpRounds: 2,
     httpDurationSeconds: 0.3,
     coldStartRuns: 2,
+    importRounds: 1,
     memoryRequests: 300,
     memoryRounds: 1,
     eventLoopSeconds: 1,

@@ -289,7 +289,7 @@ async function main(): Promise<void> {
 
   await part('imports', async () => {
     if (bundlePath === undefined) throw new Error('no handler bundle (the sizes part failed)');
-    const imports = await measureImports(bundlePath, config.coldStartRuns);
+    const imports = await measureImports(bundlePath, config.importRounds);
     results.imports = imports;
     for (const [subject, times] of Object.entries(imports))
       rows.push(summaryRow('imports', subject, 'import alone', times, 'ms', 0));
@@ -302,11 +302,11 @@ async function main(): Promise<void> {
     const memory = await measureMemory(bundlePath, mnist, config.memoryRequests, config.memoryRounds, progress);
     results.memory = memory;
     const subject = `mnist b32 × ${memory.requests}`;
-    rows.push(summaryRow('memory', `lambda, ${subject}`, 'peak RSS (MB)', memory.peak.lambda, 'MB', 0));
-    rows.push(summaryRow('memory', `floor, ${subject}`, 'peak RSS (MB)', memory.peak.floor, 'MB', 0));
+    rows.push(summaryRow('memory', `lambda, ${subject}`, 'peak RSS', memory.peak.lambda, 'MB', 0));
+    rows.push(summaryRow('memory', `floor, ${subject}`, 'peak RSS', memory.peak.floor, 'MB', 0));
     rows.push(summaryRow('memory', 'lambda/floor', 'peak RSS ratio, per round', memory.peakRatio, '×', 2));
-    rows.push(summaryRow('memory', 'lambda', 'RSS growth, 2nd half (MB/1,000 req)', memory.growth.lambda, 'MB', 2));
-    rows.push(summaryRow('memory', 'floor', 'RSS growth, 2nd half (MB/1,000 req)', memory.growth.floor, 'MB', 2));
+    rows.push(summaryRow('memory', 'lambda', 'RSS growth per 1,000 requests, 2nd half', memory.growth.lambda, 'MB', 2));
+    rows.push(summaryRow('memory', 'floor', 'RSS growth per 1,000 requests, 2nd half', memory.growth.floor, 'MB', 2));
   });
 
   await part('servers', () => httpAndEventLoop(cases));
