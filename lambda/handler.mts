@@ -23,9 +23,14 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 const loading = registry.loadAll();
 // While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 25-40 ms of CPU)
 // and then the tracer (~60 ms): both would otherwise run in front of the download or after it. A forwarding function
-// has no ONNX Runtime to import.
+// has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
+// reports it, and init still completes (requests answer 503), as without this head start.
 setImmediate(() => {
-  if (!process.env[ModelEnvironment.sagemakerEndpoint]) ort();
+  try {
+    if (!process.env[ModelEnvironment.sagemakerEndpoint]) ort();
+  } catch {
+    // Reported by the model's load, which requires it again.
+  }
   setImmediate(warmTracer);
 });
 await loading;
