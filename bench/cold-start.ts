@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { apiGatewayEvent } from '../test/support/api-gateway-events';
 import { type BenchCase, BUILD_DIR, COLD_MODELS } from './cases';
 import { REPO_ROOT, spawnTracked, stopChild } from './children';
+import { LAMBDA_VARIABLES, startS3ModelBucket } from './s3-model-bucket';
 import { type Summary, summarize } from './stats';
 
 /** Milliseconds spent in each phase from spawn to first successful answer. */
@@ -32,6 +33,10 @@ export interface ColdStartResult {
   /** Per round: twin spawn-to-answer over that round's baseline, and the same for the Lambda handler module. */
   readonly twinRatio: Summary;
   readonly lambdaRatio: Summary;
+  /** Per round: the Lambda handler's spawn to end of init (model loaded) over that round's baseline. */
+  readonly lambdaInitRatio: Summary;
+  /** Per round: the Lambda handler's first request over the baseline's first session.run. */
+  readonly lambdaFirstRequestRatio: Summary;
 }
 
 const MARKS = ['main', 'runtime imported', 'handler imported', 'model loaded', 'answered'] as const;
@@ -59,12 +64,11 @@ twin.startLocalServer({ port: 0, host: '127.0.0.1', modelsDir: process.argv[2] }
 // handler's top-level await has loaded the model; then one inference request, as the first caller sends it.
 // It also runs a CommonJS bundle (an older build) the same way, so that before and after can be compared.
 const LAMBDA_PROBE = `import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 const mark = (name) => fs.writeSync(3, JSON.stringify({ mark: name, at: performance.timeOrigin + performance.now() }) + '\\n');
 mark('main');
-createRequire(path.join(process.cwd(), 'probe.js'))('onnxruntime-node');
+// ONNX Runtime is not imported first here, as it is for the others: Lambda imports only the handler, which imports
+// the runtime itself while the model downloads. Its import is part of init (handler import) for this kind.
 mark('runtime imported');
 const { handler } = await import(pathToFileURL(process.argv[1]).href);
 mark('handler imported');
@@ -72,6 +76,8 @@ mark('model loaded');
 const events = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const context = { awsRequestId: 'cold-start', functionName: 'cold-start', functionVersion: '1', memoryLimitInMB: '2048',
   invokedFunctionArn: 'arn:aws:lambda:local:0:function:cold-start', getRemainingTimeInMillis: () => 20000 };
+// The runtime sets the invocation's trace header, as Lambda does with active tracing: the request is traced.
+process.env._X_AMZN_TRACE_ID = 'Root=1-65f0c0de-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
 const answer = await handler(events.infer, context);
 if (answer.statusCode !== 200) throw new Error('infer answered ' + answer.statusCode + ' ' + answer.body);
 mark('answered');`;
@@ -104,11 +110,16 @@ function post(url: string, body: string): Promise<void> {
  * Spawns one probe and collects its marks from fd 3 (stdout carries the runtime's own logs, dropped). For the twin,
  * the first answer is a real HTTP request from here, sent as soon as the probe says it listens.
  */
-function probe(kind: ColdStartKind, args: string[], benchCase: BenchCase): Promise<ColdStartRun> {
+function probe(
+  kind: ColdStartKind,
+  args: string[],
+  benchCase: BenchCase,
+  environment: Record<string, string>,
+): Promise<ColdStartRun> {
   const spawnedAt = now();
   const child = spawnTracked(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MODELS_DIR: COLD_MODELS, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, MODELS_DIR: COLD_MODELS, POWERTOOLS_LOG_LEVEL: 'WARN', ...environment },
   });
   const marks = new Map<Mark, number>();
   let stderr = '';
@@ -162,8 +173,10 @@ function probe(kind: ColdStartKind, args: string[], benchCase: BenchCase): Promi
 
 /**
  * Fresh processes to first successful answer, for the local twin (its bundle on plain node, as `npm start` runs it), the Lambda
- * handler module (the esbuild bundle, plain node, as Lambda runs it) and the baseline of node + ONNX Runtime + one
- * session. Kinds alternate within each round so that machine noise hits all three alike.
+ * handler module (the esbuild bundle, plain node, as Lambda runs it, in the Lambda configuration: the environment the
+ * stack sets and Lambda adds, the pinned model and descriptor read from an S3-compatible server on loopback, a traced
+ * first request) and the baseline of node + ONNX Runtime + one session on the same model file. Kinds alternate within
+ * each round so that machine noise hits all three alike.
  */
 export async function measureColdStarts(
   bundlePath: string,
@@ -184,14 +197,24 @@ export async function measureColdStarts(
     lambda: ['--input-type=module', '-e', LAMBDA_PROBE, bundlePath, eventsPath],
     baseline: ['-e', BASELINE_PROBE, modelPath, benchCase.input, String(benchCase.features)],
   };
+  const bucket = await startS3ModelBucket(benchCase.model, modelPath);
+  const environmentOf: Record<ColdStartKind, Record<string, string>> = {
+    twin: {},
+    baseline: {},
+    lambda: { ...bucket.environment, ...LAMBDA_VARIABLES },
+  };
   const kinds: ColdStartKind[] = ['baseline', 'twin', 'lambda'];
   const all: Record<ColdStartKind, ColdStartRun[]> = { twin: [], lambda: [], baseline: [] };
-  // One unmeasured round first: the OS page cache and the twin's bundle should be warm, as on a laptop that
-  // has started the twin before; Lambda's own cold start (code download) is not something a laptop can show.
-  for (const kind of kinds) await probe(kind, argsOf[kind], benchCase);
-  for (let round = 0; round < runs; round++) {
-    for (const kind of kinds) all[kind].push(await probe(kind, argsOf[kind], benchCase));
-    progress(`cold start round ${round + 1}/${runs} done`);
+  try {
+    // One unmeasured round first: the OS page cache and the twin's bundle should be warm, as on a laptop that
+    // has started the twin before; Lambda's own cold start (code download) is not something a laptop can show.
+    for (const kind of kinds) await probe(kind, argsOf[kind], benchCase, environmentOf[kind]);
+    for (let round = 0; round < runs; round++) {
+      for (const kind of kinds) all[kind].push(await probe(kind, argsOf[kind], benchCase, environmentOf[kind]));
+      progress(`cold start round ${round + 1}/${runs} done`);
+    }
+  } finally {
+    await bucket.close();
   }
   const phaseSummaries = (list: ColdStartRun[]) =>
     Object.fromEntries(
@@ -208,5 +231,7 @@ export async function measureColdStarts(
     baseline: summarize(baselineTotals),
     twinRatio: summarize(all.twin.map((run, index) => run.total / baselineTotals[index])),
     lambdaRatio: summarize(all.lambda.map((run, index) => run.total / baselineTotals[index])),
+    lambdaInitRatio: summarize(all.lambda.map((run, index) => (run.total - run.firstRun) / baselineTotals[index])),
+    lambdaFirstRequestRatio: summarize(all.lambda.map((run, index) => run.firstRun / all.baseline[index].firstRun)),
   };
 }

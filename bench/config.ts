@@ -12,6 +12,11 @@ export interface BenchConfig {
   readonly httpDurationSeconds: number;
   readonly httpConnections: readonly number[];
   readonly coldStartRuns: number;
+  /** Fresh processes per package in the imports part. */
+  readonly importRounds: number;
+  /** Requests per process in the memory part (the 10,000 in full), and processes per configuration. */
+  readonly memoryRequests: number;
+  readonly memoryRounds: number;
   readonly eventLoopSeconds: number;
   /** Rows per request in the event-loop test: a long inference that would stall a blocked loop visibly. */
   readonly eventLoopBatch: number;
@@ -29,6 +34,9 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     httpDurationSeconds: 3,
     httpConnections: [1, 16],
     coldStartRuns: 7,
+    importRounds: 5,
+    memoryRequests: 10_000,
+    memoryRounds: 3,
     eventLoopSeconds: 5,
     eventLoopBatch: 64,
   };
@@ -42,6 +50,9 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     httpRounds: 2,
     httpDurationSeconds: 0.3,
     coldStartRuns: 2,
+    importRounds: 1,
+    memoryRequests: 300,
+    memoryRounds: 1,
     eventLoopSeconds: 1,
     eventLoopBatch: 32,
   };

@@ -11,7 +11,9 @@ import { driftRows, measureDrift } from './drift';
 import { measureEventLoop } from './event-loop';
 import { createHandlerBench, jsonAlone } from './handler';
 import { compareHttp } from './http';
+import { measureImports } from './imports';
 import { manyModelsConfig, manyModelsRows, measureManyModels } from './many-models';
+import { measureMemory } from './memory';
 import { rawRunner } from './raw';
 import { measureBundle, measureLayer } from './sizes';
 import { median, summarize, timeCalls } from './stats';
@@ -299,6 +301,48 @@ async function main(): Promise<void> {
     rows.push(summaryRow('cold start', 'baseline', 'node + ORT import + session', cold.baseline, 'ms'));
     rows.push(summaryRow('cold start', 'twin/baseline', 'ratio, per round', cold.twinRatio, '×', 2));
     rows.push(summaryRow('cold start', 'lambda/baseline', 'ratio, per round', cold.lambdaRatio, '×', 2));
+    rows.push(
+      summaryRow(
+        'cold start',
+        'lambda/baseline',
+        'init (spawn → model loaded), per round',
+        cold.lambdaInitRatio,
+        '×',
+        2,
+      ),
+    );
+    rows.push(
+      summaryRow(
+        'cold start',
+        'lambda/baseline',
+        'first request / first session.run',
+        cold.lambdaFirstRequestRatio,
+        '×',
+        2,
+      ),
+    );
+  });
+
+  await part('imports', async () => {
+    if (bundlePath === undefined) throw new Error('no handler bundle (the sizes part failed)');
+    const imports = await measureImports(bundlePath, config.importRounds);
+    results.imports = imports;
+    for (const [subject, times] of Object.entries(imports))
+      rows.push(summaryRow('imports', subject, 'import alone', times, 'ms', 0));
+  });
+
+  await part('memory', async () => {
+    if (bundlePath === undefined) throw new Error('no handler bundle (the sizes part failed)');
+    const mnist = cases.find((benchCase) => benchCase.model === 'mnist' && benchCase.batch === 32);
+    if (mnist === undefined) throw new Error('no mnist b32 case');
+    const memory = await measureMemory(bundlePath, mnist, config.memoryRequests, config.memoryRounds, progress);
+    results.memory = memory;
+    const subject = `mnist b32 × ${memory.requests}`;
+    rows.push(summaryRow('memory', `lambda, ${subject}`, 'peak RSS', memory.peak.lambda, 'MB', 0));
+    rows.push(summaryRow('memory', `floor, ${subject}`, 'peak RSS', memory.peak.floor, 'MB', 0));
+    rows.push(summaryRow('memory', 'lambda/floor', 'peak RSS ratio, per round', memory.peakRatio, '×', 2));
+    rows.push(summaryRow('memory', 'lambda', 'RSS growth per 1,000 requests, 2nd half', memory.growth.lambda, 'MB', 2));
+    rows.push(summaryRow('memory', 'floor', 'RSS growth per 1,000 requests, 2nd half', memory.growth.floor, 'MB', 2));
   });
 
   await part('servers', () => httpAndEventLoop(cases));

@@ -2,13 +2,16 @@
 // Lambda awaits the module's evaluation as part of its init phase, so the model is downloaded, verified and turned
 // into a session before init ends: the reported init duration includes it, provisioned concurrency is frozen with
 // the session ready, and the first request only runs the model.
+import { ModelEnvironment } from '../contract/environment.js';
 import { createApiGatewayHandler } from './api-gateway-handler.js';
 import { modelBackendsFromEnvironment } from './model/backends-from-environment.js';
 import { ModelRegistry } from './model/model-registry.js';
 import { loadOnnxModel } from './model/onnx-model.js';
+import { ort } from './model/onnx-runtime.js';
 import { captureFeatureNames } from './monitoring/capture-features.js';
 import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
 import { feedbackLogSink } from './monitoring/feedback.js';
+import { warmTracer } from './observability.js';
 import { withShadowSampling } from './shadow/shadow-sampling.js';
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
@@ -17,7 +20,20 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
-await registry.loadAll();
+const loading = registry.loadAll();
+// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 25-40 ms of CPU)
+// and then the tracer (~60 ms): both would otherwise run in front of the download or after it. A forwarding function
+// has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
+// reports it, and init still completes (requests answer 503), as without this head start.
+setImmediate(() => {
+  try {
+    if (!process.env[ModelEnvironment.sagemakerEndpoint]) ort();
+  } catch {
+    // Reported by the model's load, which requires it again.
+  }
+  setImmediate(warmTracer);
+});
+await loading;
 
 // Data capture, when the deployment turns it on for this model: sampled inferences and feedback go to the log as
 // capture records, which a subscription filter hands to the capture writer.

@@ -19,18 +19,24 @@ const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME;
 export const logger = new Logger({ serviceName: SERVICE });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
 /**
- * X-Ray tracing only exists in Lambda. Elsewhere the tracer is not even loaded: the X-Ray SDK behind it takes
- * 65 ms to import and installs async hooks that tax every promise, and it would record nothing anyway.
+ * X-Ray tracing only exists in Lambda. Elsewhere the tracer is never loaded: the X-Ray SDK behind it installs async
+ * hooks that tax every promise, and it would record nothing anyway. In Lambda it is loaded on first use rather than at
+ * import: it costs ~60 ms of CPU (builtins, the SDK, its regular expressions), which the handler spends while the
+ * model's GET waits on the network (see warmTracer) instead of in front of it.
  * HTTPS capture stays off: the runtime's only outgoing call is the model download, which usually runs during init,
- * where there is no trace to attach it to; a download retried inside a request is timed by its `## load` subsegment.
+ * where there is no trace to attach it to; a download inside a request gets its own subsegment (see traced).
  */
-export const tracer: Tracer | undefined =
-  process.env.AWS_LAMBDA_FUNCTION_NAME === undefined
-    ? undefined
-    : new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer({
-        serviceName: SERVICE,
-        captureHTTPsRequests: false,
-      });
+const TRACING = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+let tracer: Tracer | undefined;
+
+/** The tracer, loaded the first time it is asked for; undefined outside Lambda. */
+export function warmTracer(): Tracer | undefined {
+  if (TRACING && tracer === undefined) {
+    const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
+    tracer = new Tracer({ serviceName: SERVICE, captureHTTPsRequests: false });
+  }
+  return tracer;
+}
 
 /** One model version, as its metrics are dimensioned. */
 export interface ModelVersion {
@@ -86,13 +92,14 @@ let invocationSegment: ReturnType<Tracer['getSegment']> | undefined;
  * subsegment as a fault when `isFault` says the answer was a server error. Plain call without tracing.
  */
 export async function tracedInvocation<T>(work: () => Promise<T>, isFault: (result: T) => boolean): Promise<T> {
-  const facade = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
-  if (tracer === undefined || facade === undefined) return work();
+  const active = warmTracer();
+  const facade = active?.isTracingEnabled() ? active.getSegment() : undefined;
+  if (active === undefined || facade === undefined) return work();
   const subsegment = facade.addNewSubsegment('## handler');
-  tracer.setSegment(subsegment);
+  active.setSegment(subsegment);
   invocationSegment = subsegment;
-  tracer.annotateColdStart();
-  tracer.addServiceNameAnnotation();
+  active.annotateColdStart();
+  active.addServiceNameAnnotation();
   try {
     const result = await work();
     if (isFault(result)) subsegment.addFaultFlag();
@@ -103,7 +110,7 @@ export async function tracedInvocation<T>(work: () => Promise<T>, isFault: (resu
   } finally {
     invocationSegment = undefined;
     subsegment.close();
-    tracer.setSegment(facade);
+    active.setSegment(facade);
   }
 }
 

@@ -1,6 +1,4 @@
 import * as path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { ModelEnvironment } from '../../contract/environment';
 import { DESCRIPTOR_FILE } from '../../contract/model-descriptor';
 import { logger } from '../observability';
@@ -10,6 +8,7 @@ import { FileModelSource, localModels } from './model-source';
 import { OnnxRuntimeBackend } from './onnx-backend';
 import { S3ModelSource } from './s3-model-source';
 import { SageMakerForwarderBackend } from './sagemaker-forwarder';
+import { type SignedS3Get, signedS3GetFromEnvironment } from './signed-s3-get';
 
 /**
  * The models this process serves, from the variables the deployment sets (contract/environment.ts):
@@ -29,6 +28,9 @@ export function modelBackendsFromEnvironment(place: PlaceModel, env: NodeJS.Proc
     return value;
   };
   if (set(ModelEnvironment.sagemakerEndpoint)) {
+    // Required here only: the SageMaker client takes 50-130 ms to import, which every ONNX function would pay at init.
+    const { SageMakerRuntimeClient } =
+      require('@aws-sdk/client-sagemaker-runtime') as typeof import('@aws-sdk/client-sagemaker-runtime');
     const because = ModelEnvironment.sagemakerEndpoint;
     return [
       new SageMakerForwarderBackend(new SageMakerRuntimeClient({}), {
@@ -88,11 +90,10 @@ export function modelBackendsFromEnvironment(place: PlaceModel, env: NodeJS.Proc
   return local.sources.map((source) => new OnnxRuntimeBackend(source, place));
 }
 
-// Not wrapped in the X-Ray client capture: the download runs during Lambda's init, where no trace exists, and the
-// capture would then log "Missing AWS Lambda trace data" on every cold start. A download retried inside a request is
-// timed by the registry's `## load` subsegment.
-let client: S3Client | undefined;
-function s3Client(): S3Client {
-  client ??= new S3Client({});
+// A signed GET of its own rather than the S3 client, which took ~140 ms of init to import. A download retried inside
+// a request gets its subsegment from readPinnedS3Object; during init no trace exists.
+let client: SignedS3Get | undefined;
+function s3Client(): SignedS3Get {
+  client ??= signedS3GetFromEnvironment();
   return client;
 }

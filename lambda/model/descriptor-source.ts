@@ -1,8 +1,8 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { type ModelDescriptor, parseModelDescriptor } from '../../contract/model-descriptor';
 import { readRegularFile } from '../../contract/regular-file';
 import { verifySha256 } from './checksum';
 import { readPinnedS3Object } from './s3-model-source';
+import type { S3ObjectReader } from './signed-s3-get';
 
 /** Where a deployed model's descriptor comes from; `read` verifies its pinned sha256 and parses it. */
 export interface DescriptorSource {
@@ -15,14 +15,14 @@ export class S3DescriptorSource implements DescriptorSource {
   readonly location: string;
 
   constructor(
-    private readonly client: S3Client,
+    private readonly reader: S3ObjectReader,
     private readonly object: { readonly bucket: string; readonly key: string; readonly sha256: string },
   ) {
     this.location = `s3://${object.bucket}/${object.key}`;
   }
 
   async read(): Promise<ModelDescriptor> {
-    const bytes = await readPinnedS3Object(this.client, this.object);
+    const bytes = await readPinnedS3Object(this.reader, this.object);
     return parseModelDescriptor(Buffer.from(bytes).toString('utf8'), this.location);
   }
 }

@@ -1,6 +1,7 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { traced } from '../observability';
 import { verifySha256 } from './checksum';
 import type { ModelSource } from './model-source';
+import type { S3ObjectReader } from './signed-s3-get';
 
 export interface S3ModelLocation {
   readonly name: string;
@@ -19,7 +20,7 @@ export class S3ModelSource implements ModelSource {
   readonly sha256: string;
 
   constructor(
-    private readonly client: S3Client,
+    private readonly reader: S3ObjectReader,
     private readonly artifact: S3ModelLocation,
   ) {
     this.name = artifact.name;
@@ -29,22 +30,21 @@ export class S3ModelSource implements ModelSource {
   }
 
   readBytes(): Promise<Uint8Array> {
-    return readPinnedS3Object(this.client, this.artifact);
+    return readPinnedS3Object(this.reader, this.artifact);
   }
 }
 
 /**
  * One content-addressed object of the model bucket (an artifact or its descriptor), refused unless its sha256 is the
- * one the deployment pinned.
+ * one the deployment pinned. A GET inside an invocation (a load retried after a failed init) gets its own X-Ray
+ * subsegment; during init there is no trace to attach it to.
  */
 export async function readPinnedS3Object(
-  client: S3Client,
+  reader: S3ObjectReader,
   object: { readonly bucket: string; readonly key: string; readonly sha256: string },
 ): Promise<Uint8Array> {
   const location = `s3://${object.bucket}/${object.key}`;
-  const response = await client.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
-  if (response.Body === undefined) throw new Error(`${location} returned no body`);
-  const bytes = await response.Body.transformToByteArray();
+  const bytes = await traced('S3 GetObject', () => reader.getObject(object.bucket, object.key));
   verifySha256(bytes, object.sha256, location);
   return bytes;
 }

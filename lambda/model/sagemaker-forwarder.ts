@@ -1,8 +1,4 @@
-import {
-  InvokeEndpointCommand,
-  type InvokeEndpointCommandOutput,
-  type SageMakerRuntimeClient,
-} from '@aws-sdk/client-sagemaker-runtime';
+import type { InvokeEndpointCommandOutput, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../protocol/binary-tensor-data';
 import { BadGatewayError } from '../protocol/errors';
 import { jsonHeaderSizeOf, sagemakerBinaryContentType } from '../protocol/sagemaker-content-type';
@@ -61,15 +57,24 @@ export class SageMakerForwarderBackend implements ModelBackend {
   }
 
   private async invoke(body: Uint8Array, contentType: string): Promise<InvokeEndpointCommandOutput> {
+    sdk ??= require('@aws-sdk/client-sagemaker-runtime') as typeof import('@aws-sdk/client-sagemaker-runtime');
     try {
       return await this.client.send(
-        new InvokeEndpointCommand({ EndpointName: this.endpoint.endpointName, Body: body, ContentType: contentType }),
+        new sdk.InvokeEndpointCommand({
+          EndpointName: this.endpoint.endpointName,
+          Body: body,
+          ContentType: contentType,
+        }),
       );
     } catch (error) {
       throw invokeEndpointError(error, this.endpoint.endpointName);
     }
   }
 }
+
+// Required on first use, not imported: the bundle is shared with ONNX functions, which never forward and would
+// otherwise import the SDK (50-130 ms) at init.
+let sdk: typeof import('@aws-sdk/client-sagemaker-runtime') | undefined;
 
 type Invoke = (body: Uint8Array, contentType: string) => Promise<InvokeEndpointCommandOutput>;
 

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ModelEnvironment } from '../../contract/environment';
 import { DESCRIPTOR_FILE } from '../../contract/model-descriptor';
 import { type DescriptorSource, FileDescriptorSource, S3DescriptorSource } from '../model/descriptor-source';
+import { signedS3GetFromEnvironment } from '../model/signed-s3-get';
 import { logger } from '../observability';
 import type { CaptureSettings } from './capture-sampling';
 
@@ -38,6 +38,7 @@ function descriptorSource(environment: NodeJS.ProcessEnv): DescriptorSource | un
   if (modelPath) {
     return new FileDescriptorSource(path.join(path.dirname(modelPath), DESCRIPTOR_FILE), sha256 || undefined);
   }
-  if (bucket && key && sha256) return new S3DescriptorSource(new S3Client({}), { bucket, key, sha256 });
+  if (bucket && key && sha256)
+    return new S3DescriptorSource(signedS3GetFromEnvironment(environment), { bucket, key, sha256 });
   return undefined;
 }

@@ -4,6 +4,7 @@ import type { DriftStatus } from '../../contract/baseline';
 import { capturePrefix, feedbackPrefix } from '../../contract/capture';
 import { DRIFT_EVENT } from '../../contract/environment';
 import { readDescriptorOf, S3DescriptorSource } from '../model/descriptor-source';
+import { sdkS3Reader } from '../model/sdk-s3-reader';
 import { logger } from '../observability';
 import { readWindow, type TimeWindow, windowHours } from './capture-reader';
 import { type DriftJobModel, type DriftJobSettings, driftJobSettings } from './drift-job-environment';
@@ -115,7 +116,11 @@ async function checkModel(
 ): Promise<DriftJobOutcome> {
   const { s3 } = peers;
   const descriptor = await readDescriptorOf(
-    new S3DescriptorSource(s3, { bucket: model.bucket, key: model.descriptorKey, sha256: model.descriptorSha256 }),
+    new S3DescriptorSource(sdkS3Reader(s3), {
+      bucket: model.bucket,
+      key: model.descriptorKey,
+      sha256: model.descriptorSha256,
+    }),
     { name: model.model, version: model.version },
   );
   const hours = windowHours(window);

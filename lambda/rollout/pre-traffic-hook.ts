@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { SERVICE_NAME } from '../../contract/environment';
 import { parseGoldenSet } from '../../contract/golden-set';
 import { readPinnedS3Object } from '../model/s3-model-source';
+import { sdkS3Reader } from '../model/sdk-s3-reader';
 import { goldenLabel } from './golden-request';
 import { readPreTrafficCheck } from './hook-environment';
 import { invokeFunctionVersion } from './invoke-function-version';
@@ -61,7 +62,7 @@ async function check(clients: PreTrafficHookClients, env: NodeJS.ProcessEnv, dea
     const settings = readPreTrafficCheck(env);
     label = goldenLabel(settings.target);
     const { bucket, key } = settings.golden;
-    const bytes = await readPinnedS3Object(clients.s3, settings.golden);
+    const bytes = await readPinnedS3Object(sdkS3Reader(clients.s3), settings.golden);
     const golden = parseGoldenSet(Buffer.from(bytes).toString('utf8'), `s3://${bucket}/${key}`);
     const send = invokeFunctionVersion(clients.lambda, settings.targetFunction, deadline);
     const replay = await replayGoldenSet(golden, settings.target, send);

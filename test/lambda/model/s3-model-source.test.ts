@@ -13,6 +13,7 @@ import { OnnxRuntimeBackend, onnxBackends } from '../../../lambda/model/onnx-bac
 import { loadOnnxModel } from '../../../lambda/model/onnx-model';
 import { S3ModelSource } from '../../../lambda/model/s3-model-source';
 import { SageMakerForwarderBackend } from '../../../lambda/model/sagemaker-forwarder';
+import { type S3ObjectReader, SignedS3Get } from '../../../lambda/model/signed-s3-get';
 import { logger } from '../../../lambda/observability';
 import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { demoModelFile } from '../../support/demo-models';
@@ -22,7 +23,8 @@ import { putObjectAndWait } from '../../support/s3-put';
 const registryOf = (sources: ModelSource[], options?: ModelRegistryOptions) =>
   new ModelRegistry(onnxBackends(sources, loadOnnxModel), options);
 
-// A real S3-compatible server on loopback: the SDK's requests, signing, errors and streaming bodies all run for real.
+// A real S3-compatible server on loopback: the runtime's signed GET (s3rver checks its SigV4 signature), its errors and
+// the SDK's PUT that stores the objects all run for real.
 const BUCKET = 'model-bucket';
 const PENGUINS = readFileSync(demoModelFile('penguins'));
 const PENGUINS_SHA256 = sha256Hex(PENGUINS);
@@ -58,7 +60,20 @@ function client(): S3Client {
   return created;
 }
 
-function source(overrides: Partial<{ key: string; sha256: string }> = {}, s3 = client()): S3ModelSource {
+/** The runtime's own GET, one attempt: the registry's retry-on-next-request is what is under test here. */
+function reader(): SignedS3Get {
+  return new SignedS3Get({
+    region: () => 'eu-west-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: () => ({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }),
+    maxAttempts: 1,
+  });
+}
+
+function source(
+  overrides: Partial<{ key: string; sha256: string }> = {},
+  s3: S3ObjectReader = reader(),
+): S3ModelSource {
   return new S3ModelSource(s3, {
     name: 'penguins',
     version: '1',
@@ -122,15 +137,14 @@ it('answers 503 while S3 is down and serves on the first request after the backo
 });
 
 it('does not download an artifact with the wrong sha256 again before the backoff has passed', async () => {
-  const s3 = client();
+  const inner = reader();
   let downloads = 0;
-  s3.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === 'GetObjectCommand') downloads += 1;
-      return next(args);
+  const s3: S3ObjectReader = {
+    getObject: (bucket, key) => {
+      downloads += 1;
+      return inner.getObject(bucket, key);
     },
-    { step: 'initialize', name: 'countDownloads' },
-  );
+  };
   let now = 0;
   const registry = registryOf([source({ sha256: 'f'.repeat(64) }, s3)], { now: () => now });
   await expect(registry.get('penguins')).rejects.toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
@@ -170,7 +184,7 @@ describe('the pinned descriptor in the bucket', () => {
   const DESCRIPTOR_SHA256 = sha256Hex(Buffer.from(text));
   const DESCRIPTOR_KEY = `models/penguins/1/${DESCRIPTOR_SHA256}.json`;
   const descriptorSource = (sha256 = DESCRIPTOR_SHA256) =>
-    new S3DescriptorSource(client(), { bucket: BUCKET, key: DESCRIPTOR_KEY, sha256 });
+    new S3DescriptorSource(reader(), { bucket: BUCKET, key: DESCRIPTOR_KEY, sha256 });
 
   beforeAll(async () => {
     await putObjectAndWait(client(), BUCKET, DESCRIPTOR_KEY, text);
