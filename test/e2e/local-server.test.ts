@@ -184,6 +184,12 @@ describe('npm start', () => {
 
   it('still serves after bad requests, logging one line per request, and stops cleanly on SIGTERM', async () => {
     expect((await request(server.baseUrl, 'GET', '/v2/health/ready')).status).toBe(200);
+    // The request log is written in batches, at most 100 ms apart: wait for it (at most 5 s).
+    const logged = /GET \/v2\/health\/ready 200 [\d.]+ ms/;
+    for (let waited = 0; !logged.test(server.output()) && waited < 5_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(server.output()).toMatch(logged);
     expect(server.output()).toMatch(/POST \/v2\/models\/penguins\/infer 200 [\d.]+ ms/);
     expect(server.output()).toMatch(/GET \/v2\/models\/unknown 404 [\d.]+ ms/);
     process.kill(-(server.child.pid ?? 0), 'SIGTERM');
