@@ -144,8 +144,11 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     answer(status, JSON.stringify(body), { 'content-type': 'application/json' });
   try {
     const target = parseRequestTarget(request.url ?? '/');
-    const page = await twin.playground(request.method, target.path);
-    if (page !== undefined) return answer(page.status, page.body, page.headers);
+    const pageAnswer = twin.playground(request.method, target.path);
+    if (pageAnswer !== undefined) {
+      const page = await pageAnswer;
+      return answer(page.status, page.body, page.headers);
+    }
     // Until the models are loaded, readiness answers at once instead of waiting for the load as other requests do.
     const probe = request.method === 'GET' || request.method === 'HEAD';
     if (!twin.loaded() && probe && target.path === '/v2/health/ready') {

@@ -28,25 +28,27 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * The local twin's playground: a page at `/` that lists the served models, with a form per model that calls the API.
- * Answers GET and HEAD of its own paths and returns undefined for anything else, which goes on to the API's handler
- * (so `POST /` is the API's 404, as on AWS). Only the twin serves it: the Lambda handler has no such route.
+ * Answers GET and HEAD of its own paths; for anything else it returns undefined at once, without a promise, so the
+ * API's requests go on to the handler without waiting a turn (and `POST /` is the API's 404, as on AWS). Only the twin
+ * serves it: the Lambda handler has no such route.
  */
 export function createPlayground(
   registry: ModelRegistry,
   sources: readonly ModelSource[],
-): (method: string | undefined, path: string) => Promise<PageAnswer | undefined> {
+): (method: string | undefined, path: string) => Promise<PageAnswer> | undefined {
   const assets = assetReader();
   const manifests = readManifests(sources);
-  return async (method, path) => {
+  const modelList = async (): Promise<PageAnswer> => {
+    const body = JSON.stringify({ models: await playgroundModels(registry, manifests) });
+    return { status: 200, body, headers: { ...PAGE_HEADERS, 'content-type': 'application/json' } };
+  };
+  return (method, path) => {
     if (method !== 'GET' && method !== 'HEAD') return undefined;
-    if (path === MODEL_LIST_PATH) {
-      const body = JSON.stringify({ models: await playgroundModels(registry, manifests) });
-      return { status: 200, body, headers: { ...PAGE_HEADERS, 'content-type': 'application/json' } };
-    }
+    if (path === MODEL_LIST_PATH) return modelList();
     const name =
       path === '/' ? 'index.html' : path.startsWith(PLAYGROUND_PREFIX) ? path.slice(PLAYGROUND_PREFIX.length) : '';
     if (!Object.hasOwn(ASSET_TYPES, name)) return undefined;
     const body = assets().get(name) ?? '';
-    return { status: 200, body, headers: { ...PAGE_HEADERS, 'content-type': ASSET_TYPES[name] } };
+    return Promise.resolve({ status: 200, body, headers: { ...PAGE_HEADERS, 'content-type': ASSET_TYPES[name] } });
   };
 }
