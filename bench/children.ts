@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { plainNodeScript } from './plain-node';
 
 export const REPO_ROOT = path.join(__dirname, '..');
 
@@ -35,13 +36,13 @@ export interface ServerProcess {
 }
 
 /**
- * Starts a TypeScript server the way `npm start` does (node with tsx's loader, one process rather than npm's three)
- * and waits for the line that names its URL. Its output is read and dropped so that a chatty access log never
- * fills the pipe and stalls the server.
+ * Starts a server on plain node, as `npm start` runs the twin (a JavaScript launcher, or a TypeScript script bundled
+ * first: see plain-node.ts), and waits for the line that names its URL. Its output is read and dropped so that a
+ * chatty access log never fills the pipe and stalls the server.
  */
 export function startServer(script: string, args: readonly string[], timeoutMs = 60_000): Promise<ServerProcess> {
-  const monitor = path.join(__dirname, 'event-loop-monitor.ts');
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', '--import', monitor, script, ...args], {
+  const monitor = plainNodeScript(path.join(__dirname, 'event-loop-monitor.ts'));
+  const child = spawnTracked(process.execPath, ['--require', monitor, plainNodeScript(script), ...args], {
     // The IPC channel serves only the event-loop monitor (see event-loop-monitor.ts).
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },

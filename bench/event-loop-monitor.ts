@@ -1,5 +1,5 @@
 /**
- * Preloaded into the bench's servers (`node --import tsx --import ./bench/event-loop-monitor.ts ...`) so the
+ * Preloaded into the bench's servers (`node --require <this file, bundled> ...`) so the
  * event-loop part can read the server's own event-loop delay instead of inferring it from probe latencies, which
  * also include CPU contention with ONNX Runtime's threads. Costs nothing until the parent sends 'start' over IPC;
  * 'stop' answers with the delay percentiles in milliseconds.

@@ -146,7 +146,7 @@ async function inProcess(cases: readonly BenchCase[]): Promise<void> {
 async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
   const servers: ServerProcess[] = [];
   try {
-    const twin = await startServer(path.join(REPO_ROOT, 'lambda', 'local-server.ts'), [
+    const twin = await startServer(path.join(REPO_ROOT, 'scripts', 'start-local-server.js'), [
       '--port',
       '0',
       '--host',
