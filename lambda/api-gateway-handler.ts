@@ -18,7 +18,7 @@ export function createApiGatewayHandler(registry: ModelRegistry, options: ServeO
     logger.addContext(context);
     // Every metric of the runtime is a single metric published at once (see observability.ts), so there is no
     // stored batch to flush at the end of the invocation.
-    metrics.captureColdStartMetric();
+    if (!metrics.off) metrics.captureColdStartMetric();
     return tracedInvocation(
       async () => {
         try {

@@ -19,7 +19,7 @@ import { watchModelFiles } from './local/watch-model-files';
 import { ModelRegistry } from './model/model-registry';
 import { localModels, type ModelSource } from './model/model-source';
 import { onnxBackends } from './model/onnx-backend';
-import { loadOnnxModelInWorker } from './model/worker-model';
+import { serverPlacement } from './model/server-placement';
 import { LocalShadow, liveSources } from './shadow/local-shadow';
 import type { ShadowOption } from './shadow/shadow-option';
 
@@ -77,19 +77,29 @@ export async function serveModels(
 ): Promise<LocalServer> {
   // A shadow candidate is never served live, as in a deploy: the highest of the other versions is.
   const versions = selectServedVersions(liveSources(sources, options.shadow ?? []), options.allVersions ?? false);
-  // The shared worker pool: a server answers concurrent requests, so no session is created or run on the event loop.
-  const registry = new ModelRegistry(onnxBackends(versions.served, loadOnnxModelInWorker), {
-    unservedVersionMessage: unservedVersionMessage(versions),
-    ...(options.maxLoadedModels !== undefined && { maxLoadedModels: options.maxLoadedModels }),
-  });
+  let loaded = false;
+  // The shared worker pool, with small models' cheapest runs on the event loop (server-placement.ts).
+  const registry = new ModelRegistry(
+    onnxBackends(
+      versions.served,
+      serverPlacement(() => !loaded),
+    ),
+    {
+      unservedVersionMessage: unservedVersionMessage(versions),
+      ...(options.maxLoadedModels !== undefined && { maxLoadedModels: options.maxLoadedModels }),
+    },
+  );
   const capture =
     options.capture === undefined
       ? undefined
       : capturingHandler(registry, versions.served, options.capture, print, warn);
   const handler = capture?.handler ?? createApiGatewayHandler(registry);
-  let loaded = false;
   let shadow: LocalShadow | undefined;
-  const afterAnswer: Twin['afterAnswer'] = (event, result) => void shadow?.afterAnswer(event, result);
+  // Only while shadow testing: a listener per answer otherwise costs every request for nothing.
+  const afterAnswer: Twin['afterAnswer'] = () => {
+    const current = shadow;
+    return current === undefined ? undefined : (event, result) => void current.afterAnswer(event, result);
+  };
   const playground = createPlayground(registry, versions.served);
   const twin: Twin = {
     handler,
@@ -125,8 +135,8 @@ interface Twin {
   readonly logRequests: boolean;
   readonly warn: (line: string) => void;
   loaded(): boolean;
-  /** Runs once the answer has gone to the client (shadow testing). */
-  afterAnswer(event: APIGatewayProxyEvent, result: APIGatewayProxyResult): void;
+  /** What to run once an answer has gone to the client (shadow testing), if anything. */
+  afterAnswer(): ((event: APIGatewayProxyEvent, result: APIGatewayProxyResult) => void) | undefined;
   /** The page at `/` (twin only): its answer for a path of its own, undefined for the API's paths. */
   playground: ReturnType<typeof createPlayground>;
 }
@@ -158,10 +168,11 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     const body = await readBody(request, response, eventBodyLimit(binary));
     checkEventBodySize(body, binary);
     const event = toApiGatewayEvent(request, target, body);
-    const result = await twin.handler(event, localLambdaContext());
+    const result = await twin.handler(event, localLambdaContext(event.requestContext.requestId));
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
     const headers = (result.headers ?? {}) as Record<string, string>;
-    response.once('finish', () => twin.afterAnswer(event, result));
+    const afterAnswer = twin.afterAnswer();
+    if (afterAnswer !== undefined) response.once('finish', () => afterAnswer(event, result));
     answer(result.statusCode, result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body, headers);
   } catch (error) {
     if (error instanceof BadRequestTargetError) return answerJson(400, { error: error.message });

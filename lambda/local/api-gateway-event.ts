@@ -61,9 +61,13 @@ function append(lists: Record<string, string[]>, name: string, value: string): v
   else list.push(value);
 }
 
-/** The parts of the Lambda context the handler reads, for a local invocation. */
-export function localLambdaContext(functionName = 'model-endpoint-local'): Context {
-  return new LocalLambdaContext(functionName, Date.now() + 29_000);
+/**
+ * The parts of the Lambda context the handler reads, for a local invocation. `requestId` is the event's own when
+ * there is one: a second random UUID per request would only cost time (AWS's two ids differ, but nothing the
+ * handler does depends on that).
+ */
+export function localLambdaContext(requestId: string = randomUUID(), functionName = 'model-endpoint-local'): Context {
+  return new LocalLambdaContext(functionName, requestId, Date.now() + 29_000);
 }
 
 /**
@@ -75,12 +79,12 @@ class LocalLambdaContext implements Context {
   readonly functionVersion = '$LATEST';
   readonly invokedFunctionArn: string;
   readonly memoryLimitInMB = '0';
-  readonly awsRequestId = randomUUID();
   readonly logGroupName: string;
   readonly logStreamName = 'local';
 
   constructor(
     readonly functionName: string,
+    readonly awsRequestId: string,
     private readonly deadline: number,
   ) {
     this.invokedFunctionArn = `arn:aws:lambda:local:000000000000:function:${functionName}`;

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import {
+  INLINE_RUN_BUDGET_MS,
+  INLINE_TRIAL_MAX_MS,
+  RESAMPLE_EVERY,
+  RunCosts,
+  TRIAL_RUNS,
+  withInlineRuns,
+} from '../../../lambda/model/inline-runs';
+import { loadOnnxModel, POOLED_SESSION_OPTIONS } from '../../../lambda/model/onnx-model';
+import { serverPlacement } from '../../../lambda/model/server-placement';
+import { loadOnnxModelInWorker, type WorkerModel } from '../../../lambda/model/worker-model';
+import type { Tensor } from '../../../lambda/protocol/tensor';
+import { demoModelFile } from '../../support/demo-models';
+
+const PENGUINS = readFileSync(demoModelFile('penguins'));
+
+function penguins(rows: number): Tensor[] {
+  const data = new Float32Array(rows * 4);
+  for (let row = 0; row < rows; row++) data.set([39.1 + row, 18.7, 181, 3750], row * 4);
+  return [{ name: 'features', datatype: 'FP32', shape: [rows, 4], data }];
+}
+
+/** The choices of `count` requests of one size, as I (inline) and P (pool). */
+function choices(costs: RunCosts, elements: number, count: number, inlineMs: number, poolMs: number): string {
+  let path = '';
+  for (let index = 0; index < count; index++) {
+    if (costs.runsInline(elements)) {
+      path += 'I';
+      costs.recordInline(elements, inlineMs);
+    } else {
+      path += 'P';
+      costs.recordPool(elements, poolMs);
+    }
+  }
+  return path;
+}
+
+describe('RunCosts', () => {
+  it('runs a size never seen in the pool, then tries it on the event loop, and keeps it there when cheap', () => {
+    const costs = new RunCosts();
+    const path = choices(costs, 4, 1 + TRIAL_RUNS + 10, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2);
+    expect(path).toBe(`P${'I'.repeat(TRIAL_RUNS + 10)}`);
+  });
+
+  it('sends one run in RESAMPLE_EVERY of a cheap size back to the pool, to keep its timing current', () => {
+    const costs = new RunCosts();
+    const path = choices(costs, 4, 1 + 3 * RESAMPLE_EVERY, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2);
+    expect(path.match(/P/g)).toHaveLength(1 + 3);
+  });
+
+  it('returns a size to the pool when its trial is over budget, and tries it again only every RESAMPLE_EVERY runs', () => {
+    const costs = new RunCosts();
+    // The first run, then trials starting at the 1st, RESAMPLE_EVERY-th and 2 RESAMPLE_EVERY-th counted runs.
+    const path = choices(
+      costs,
+      4,
+      1 + 2 * RESAMPLE_EVERY + TRIAL_RUNS - 1,
+      INLINE_RUN_BUDGET_MS * 3,
+      INLINE_TRIAL_MAX_MS / 2,
+    );
+    expect(path.slice(0, 1 + TRIAL_RUNS + 3)).toBe(`P${'I'.repeat(TRIAL_RUNS)}PPP`);
+    // Each trial is TRIAL_RUNS runs: the first run after an idle spell is slow, one alone would not be fair.
+    expect(path.match(/I/g)).toHaveLength(3 * TRIAL_RUNS);
+    expect(path.endsWith('I'.repeat(TRIAL_RUNS))).toBe(true);
+  });
+
+  it('never tries on the event loop a size whose pool runs are long', () => {
+    const costs = new RunCosts();
+    expect(choices(costs, 4, 500, 0, INLINE_TRIAL_MAX_MS * 2)).toBe('P'.repeat(500));
+  });
+
+  it('decides per size: a cheap single row says nothing about a large batch', () => {
+    const costs = new RunCosts();
+    choices(costs, 4, 20, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2);
+    expect(costs.runsInline(4 * 1024)).toBe(false);
+    expect(costs.runsInline(4)).toBe(true);
+  });
+});
+
+describe('a model with inline runs', () => {
+  it('answers exactly as ONNX Runtime does, whichever thread runs each request', async () => {
+    const reference = await loadOnnxModel('penguins', '1', PENGUINS);
+    const model = await serverPlacement(() => true)('penguins', '1', PENGUINS);
+    try {
+      expect('runTimed' in model).toBe(false);
+      for (let round = 0; round < 40; round++) {
+        const rows = 1 + (round % 5) * 7;
+        const [label, probabilities] = await model.run(penguins(rows), ['label', 'probabilities']);
+        const [expectedLabel, expectedProbabilities] = await reference.run(penguins(rows), ['label', 'probabilities']);
+        expect(label.data).toEqual(expectedLabel.data);
+        expect(probabilities.data).toEqual(expectedProbabilities.data);
+      }
+    } finally {
+      await model.release();
+      await reference.release();
+    }
+  });
+
+  it('runs the first requests of a size in the pool, then on the calling thread', async () => {
+    const pooled = await loadOnnxModelInWorker('penguins', '1', PENGUINS);
+    const inline = await loadOnnxModel('penguins', '1', PENGUINS, POOLED_SESSION_OPTIONS);
+    // The real pooled model, counting the runs it is asked for.
+    let poolRuns = 0;
+    const counted: WorkerModel = {
+      ...pooled,
+      get isAlive() {
+        return pooled.isAlive;
+      },
+      runTimed: (inputs, outputs) => {
+        poolRuns += 1;
+        return pooled.runTimed(inputs, outputs);
+      },
+    };
+    const model = withInlineRuns(counted, inline);
+    try {
+      await model.run(penguins(1), ['label']);
+      expect(poolRuns).toBe(1);
+      // A pool worker's first runs can be slow enough to put off a trial (a cold thread): a few runs warm it.
+      for (let run = 0; run < 20; run++) expect((await model.run(penguins(1), ['label']))[0].data).toEqual(['Adelie']);
+      expect(poolRuns).toBeLessThan(1 + 20);
+    } finally {
+      await model.release();
+    }
+    expect(pooled.isAlive).toBe(false);
+  });
+
+  it('finishes a run already started on the calling thread before releasing its session', async () => {
+    const model = await serverPlacement(() => true)('penguins', '1', PENGUINS);
+    await model.run(penguins(1), ['label']);
+    const run = model.run(penguins(1), ['label']);
+    const released = model.release();
+    expect((await run)[0].data).toEqual(['Adelie']);
+    await released;
+    expect(model.isAlive).toBe(false);
+  });
+
+  it('keeps a model loaded once the server is serving in the pool only: no session is created on its event loop', async () => {
+    const model = await serverPlacement(() => false)('penguins', '1', PENGUINS);
+    try {
+      expect('runTimed' in model).toBe(true);
+    } finally {
+      await model.release();
+    }
+  });
+});
