@@ -121,7 +121,7 @@ async function startUntilReady(dir: string, args: readonly string[], timeoutMs: 
   const started = performance.now();
   const child = spawnTracked(
     process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'lambda', 'local-server.ts'), '--port', '0', '--models', dir, ...args],
+    [path.join(REPO_ROOT, 'scripts', 'start-local-server.js'), '--port', '0', '--models', dir, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' } },
   );
   let output = '';

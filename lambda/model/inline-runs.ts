@@ -17,32 +17,38 @@ export const INLINE_RUN_BUDGET_MS = 0.05;
 export const INLINE_TRIAL_MAX_MS = 0.25;
 
 /**
- * Runs in a trial on the event loop: the size stays there when the fastest of them was within the budget. One is not
- * enough: the first run on a session that has been idle is several times slower than the next (measured 110–390 µs
- * against 13 µs for penguins b1), and would condemn a size that is cheap once warm.
+ * Runs in a trial on the event loop. One is not enough: the first run on a session that has been idle is several
+ * times slower than the next (measured 110–390 µs against 13 µs for penguins b1).
  */
 export const TRIAL_RUNS = 4;
 
-/**
- * One run in this many takes the other path: a pool run while the size runs on the event loop, a new trial while it
- * runs in the pool. The choice follows the machine's load and a model whose run time depends on the data.
- */
+/** While a size runs in the pool, one run in this many starts a new trial on the event loop. */
 export const RESAMPLE_EVERY = 128;
 
+/**
+ * Runs remembered per size, from either path; the size's cost is the fastest of them. Fastest, not mean: on a busy
+ * machine a run is often preempted or waits for a worker woken from sleep (measured: penguins b1 timed 13–136 µs on
+ * the event loop and 15–170 µs in a worker within seconds), which says nothing about the model. Sixteen of them: a
+ * size leaves the event loop only after sixteen slow runs in a row, not at the first burst of load.
+ */
+const SAMPLES_KEPT = 16;
+
 interface SizeCosts {
-  /** The last pool runs' times in the worker (the model's own run, without the trip). */
-  readonly pool: number[];
-  /** The current trial's or the last runs' times on the event loop, from the call to the answer. */
-  inline: number[];
+  /** The last runs' own times, in the worker or on the event loop (milliseconds). */
+  readonly recent: number[];
+  /** Runs left in the current trial on the event loop. */
+  trialLeft: number;
+  /** Pool runs since the last trial, modulo RESAMPLE_EVERY. */
   count: number;
+  /** Whether the size has had a trial: the first comes as soon as its runs are short enough. */
+  tried: boolean;
 }
 
 /**
- * Timings of the runs of one model by request size (powers of two of the input elements), and the choice of path
- * they make: a size never seen runs in the pool first, so the event loop is never handed a run nobody has timed; a
- * size whose pool runs are short enough gets a trial on the event loop, and stays there when the trial's fastest run
- * is within INLINE_RUN_BUDGET_MS. Fastest, not mean: a run that waited on a preempted thread or a busy event loop
- * says little about the model.
+ * Timings of one model's runs by request size (powers of two of the input elements), and the path they choose. A
+ * size never seen runs in the pool first, so the event loop is never handed a run nobody has timed; the next run of
+ * a size whose runs took at most INLINE_TRIAL_MAX_MS starts a trial on the event loop; a size runs there for as long
+ * as its fastest recent run is within INLINE_RUN_BUDGET_MS, and in the pool otherwise, with a new trial now and then.
  */
 export class RunCosts {
   private readonly sizes = new Map<number, SizeCosts>();
@@ -50,40 +56,37 @@ export class RunCosts {
   /** Whether a request of `elements` input elements runs on the calling thread. */
   runsInline(elements: number): boolean {
     const costs = this.costsOf(elements);
-    if (costs.pool.length === 0 || Math.min(...costs.pool) > INLINE_TRIAL_MAX_MS) return false;
+    if (costs.recent.length === 0) return false;
+    if (costs.trialLeft > 0) {
+      costs.trialLeft -= 1;
+      return true;
+    }
+    const fastest = Math.min(...costs.recent);
+    if (fastest <= INLINE_RUN_BUDGET_MS) return true;
     costs.count = (costs.count + 1) % RESAMPLE_EVERY;
-    if (costs.inline.length < TRIAL_RUNS) return true;
-    const cheap = Math.min(...costs.inline) <= INLINE_RUN_BUDGET_MS;
-    if (costs.count !== 0) return cheap;
-    if (cheap) return false;
-    costs.inline = [];
+    if ((costs.tried && costs.count !== 0) || fastest > INLINE_TRIAL_MAX_MS) return false;
+    costs.tried = true;
+    costs.count = 0;
+    costs.trialLeft = TRIAL_RUNS - 1;
     return true;
   }
 
-  /** Records a run's time in the pool worker (the model's own run, without the trip). */
-  recordPool(elements: number, runMs: number): void {
-    keepLast(this.costsOf(elements).pool, runMs);
-  }
-
-  /** Records a run's time on the event loop, from the call to its answer. */
-  recordInline(elements: number, runMs: number): void {
-    keepLast(this.costsOf(elements).inline, runMs);
+  /** Records a run's own time: in the pool worker (without the trip), or on the event loop (see withInlineRuns). */
+  record(elements: number, runMs: number): void {
+    const recent = this.costsOf(elements).recent;
+    recent.push(runMs);
+    if (recent.length > SAMPLES_KEPT) recent.shift();
   }
 
   private costsOf(elements: number): SizeCosts {
     const size = sizeClass(elements);
     let costs = this.sizes.get(size);
     if (costs === undefined) {
-      costs = { pool: [], inline: [], count: 0 };
+      costs = { recent: [], trialLeft: 0, count: 0, tried: false };
       this.sizes.set(size, costs);
     }
     return costs;
   }
-}
-
-function keepLast(list: number[], runMs: number): void {
-  list.push(runMs);
-  if (list.length > TRIAL_RUNS) list.shift();
 }
 
 /**
@@ -132,14 +135,14 @@ export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel): Loaded
         running.add(run);
         try {
           const outputs = await run;
-          costs.recordInline(elements, performance.now() - started.at);
+          costs.record(elements, performance.now() - started.at);
           return outputs;
         } finally {
           running.delete(run);
         }
       }
       const { outputs, runMs } = await pooled.runTimed(inputs, outputNames);
-      costs.recordPool(elements, runMs);
+      costs.record(elements, runMs);
       return outputs;
     },
     async release() {

@@ -21,17 +21,13 @@ function penguins(rows: number): Tensor[] {
   return [{ name: 'features', datatype: 'FP32', shape: [rows, 4], data }];
 }
 
-/** The choices of `count` requests of one size, as I (inline) and P (pool). */
+/** The choices of `count` requests of one size, as I (inline) and P (pool), each run taking what its path says. */
 function choices(costs: RunCosts, elements: number, count: number, inlineMs: number, poolMs: number): string {
   let path = '';
   for (let index = 0; index < count; index++) {
-    if (costs.runsInline(elements)) {
-      path += 'I';
-      costs.recordInline(elements, inlineMs);
-    } else {
-      path += 'P';
-      costs.recordPool(elements, poolMs);
-    }
+    const inline = costs.runsInline(elements);
+    path += inline ? 'I' : 'P';
+    costs.record(elements, inline ? inlineMs : poolMs);
   }
   return path;
 }
@@ -39,33 +35,40 @@ function choices(costs: RunCosts, elements: number, count: number, inlineMs: num
 describe('RunCosts', () => {
   it('runs a size never seen in the pool, then tries it on the event loop, and keeps it there when cheap', () => {
     const costs = new RunCosts();
-    const path = choices(costs, 4, 1 + TRIAL_RUNS + 10, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2);
-    expect(path).toBe(`P${'I'.repeat(TRIAL_RUNS + 10)}`);
+    expect(choices(costs, 4, 200, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2)).toBe(`P${'I'.repeat(199)}`);
   });
 
-  it('sends one run in RESAMPLE_EVERY of a cheap size back to the pool, to keep its timing current', () => {
+  it('runs a size on the event loop at once when even its pool run was within the budget', () => {
     const costs = new RunCosts();
-    const path = choices(costs, 4, 1 + 3 * RESAMPLE_EVERY, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2);
-    expect(path.match(/P/g)).toHaveLength(1 + 3);
+    expect(choices(costs, 4, 10, INLINE_RUN_BUDGET_MS / 4, INLINE_RUN_BUDGET_MS / 2)).toBe(`P${'I'.repeat(9)}`);
   });
 
-  it('returns a size to the pool when its trial is over budget, and tries it again only every RESAMPLE_EVERY runs', () => {
+  it('returns a size to the pool when its trial is over budget, and tries it again every RESAMPLE_EVERY runs', () => {
     const costs = new RunCosts();
-    // The first run, then trials starting at the 1st, RESAMPLE_EVERY-th and 2 RESAMPLE_EVERY-th counted runs.
-    const path = choices(
-      costs,
-      4,
-      1 + 2 * RESAMPLE_EVERY + TRIAL_RUNS - 1,
-      INLINE_RUN_BUDGET_MS * 3,
-      INLINE_TRIAL_MAX_MS / 2,
-    );
+    // The first run, a trial, RESAMPLE_EVERY - 1 pool runs, a trial, RESAMPLE_EVERY - 1 pool runs, a trial.
+    const runs = 1 + 3 * TRIAL_RUNS + 2 * (RESAMPLE_EVERY - 1);
+    const path = choices(costs, 4, runs, INLINE_RUN_BUDGET_MS * 3, INLINE_TRIAL_MAX_MS / 2);
     expect(path.slice(0, 1 + TRIAL_RUNS + 3)).toBe(`P${'I'.repeat(TRIAL_RUNS)}PPP`);
     // Each trial is TRIAL_RUNS runs: the first run after an idle spell is slow, one alone would not be fair.
     expect(path.match(/I/g)).toHaveLength(3 * TRIAL_RUNS);
-    expect(path.endsWith('I'.repeat(TRIAL_RUNS))).toBe(true);
   });
 
-  it('never tries on the event loop a size whose pool runs are long', () => {
+  it('keeps a size on the event loop through a burst of slow runs, and leaves only after many in a row', () => {
+    const costs = new RunCosts();
+    choices(costs, 4, 20, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2);
+    // A machine under load: every run is timed slow from now on.
+    const path = choices(costs, 4, 40, INLINE_RUN_BUDGET_MS * 3, INLINE_RUN_BUDGET_MS * 3);
+    expect(path).toMatch(/^I{5,}P+$/);
+  });
+
+  it('tries a size as soon as its pool runs are short enough, such as once its worker is warm', () => {
+    const costs = new RunCosts();
+    expect(choices(costs, 4, 3, 0, INLINE_TRIAL_MAX_MS * 2)).toBe('PPP');
+    // The first short pool run is enough: the next run starts the trial.
+    expect(choices(costs, 4, 3, INLINE_RUN_BUDGET_MS / 4, INLINE_TRIAL_MAX_MS / 2)).toBe('PII');
+  });
+
+  it('never tries on the event loop a size whose runs are long', () => {
     const costs = new RunCosts();
     expect(choices(costs, 4, 500, 0, INLINE_TRIAL_MAX_MS * 2)).toBe('P'.repeat(500));
   });
