@@ -1,18 +1,20 @@
 import './sagemaker/container-defaults';
 import { isMainThread } from 'node:worker_threads';
 import type { PlaceModel } from './model/model-backend';
-import { loadOnnxModelInWorker, workerEntry } from './model/worker-model';
+import { serverPlacement } from './model/server-placement';
+import { workerEntry } from './model/worker-model';
 import { serveModelsInThisThread } from './model/worker-thread';
 import { type SageMakerContainer, startSageMakerContainer } from './sagemaker/container';
 
 /**
- * The shared worker pool: an endpoint sends concurrent requests to one container, so a long inference must not stall
- * the event loop that answers /ping. The pool's worker threads run this very file (a single-file bundle in the image),
- * which then serves models instead of starting a server.
+ * The shared worker pool, with a small model's cheapest runs on the event loop (server-placement.ts): an endpoint
+ * sends concurrent requests to one container, so a long inference must not stall the event loop that answers /ping.
+ * The pool's worker threads run this very file (a single-file bundle in the image), which then serves models instead
+ * of starting a server. `starting` holds until the model has loaded once: a reload after that (a worker's death)
+ * happens while the container serves, and stays in the pool.
  */
-function placement(entryFile: string): PlaceModel {
-  const script = workerEntry(entryFile);
-  return (name, version, bytes) => loadOnnxModelInWorker(name, version, bytes, script);
+function placement(entryFile: string, loadedOnce: () => boolean): PlaceModel {
+  return serverPlacement(() => !loadedOnce(), workerEntry(entryFile));
 }
 
 /** `<entry> serve`, as SageMaker starts an inference container; stops cleanly on SIGTERM. */
@@ -23,7 +25,12 @@ async function main(argv: readonly string[] = process.argv.slice(2)): Promise<vo
   }
   let container: SageMakerContainer;
   try {
-    container = await startSageMakerContainer(placement(process.argv[1] ?? ''));
+    let ready = false;
+    const loadedOnce = () => {
+      ready ||= container?.registry.allLoaded === true;
+      return ready;
+    };
+    container = await startSageMakerContainer(placement(process.argv[1] ?? '', loadedOnce));
   } catch (error) {
     console.error(`model-endpoint SageMaker container cannot start: ${(error as Error).message}`);
     process.exit(1);
