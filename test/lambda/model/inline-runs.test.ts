@@ -7,10 +7,12 @@ import {
   TRIAL_RUNS,
   withInlineRuns,
 } from '../../../lambda/model/inline-runs';
+import type { LoadedModel } from '../../../lambda/model/model-backend';
 import { loadOnnxModel, POOLED_SESSION_OPTIONS } from '../../../lambda/model/onnx-model';
-import { serverPlacement } from '../../../lambda/model/server-placement';
+import { INLINE_MODEL_MAX_BYTES, serverPlacement } from '../../../lambda/model/server-placement';
 import { loadOnnxModelInWorker, type WorkerModel } from '../../../lambda/model/worker-model';
 import type { Tensor } from '../../../lambda/protocol/tensor';
+import { slowMatMulModel } from '../../fixtures/test-models';
 import { demoModelFile } from '../../support/demo-models';
 
 const PENGUINS = readFileSync(demoModelFile('penguins'));
@@ -100,32 +102,61 @@ describe('a model with inline runs', () => {
     }
   });
 
-  it('runs the first requests of a size in the pool, then on the calling thread', async () => {
-    const pooled = await loadOnnxModelInWorker('penguins', '1', PENGUINS);
-    const inline = await loadOnnxModel('penguins', '1', PENGUINS, POOLED_SESSION_OPTIONS);
-    // The real pooled model, counting the runs it is asked for.
-    let poolRuns = 0;
+  /** A small model with inline runs whose pool runs are counted (the real pooled model, counting its runs). */
+  async function countingModel(bytes: Uint8Array): Promise<{ model: LoadedModel; poolRuns: () => number }> {
+    const pooled = await loadOnnxModelInWorker('m', '1', bytes);
+    const inline = await loadOnnxModel('m', '1', bytes, POOLED_SESSION_OPTIONS);
+    let runs = 0;
     const counted: WorkerModel = {
       ...pooled,
       get isAlive() {
         return pooled.isAlive;
       },
       runTimed: (inputs, outputs) => {
-        poolRuns += 1;
+        runs += 1;
         return pooled.runTimed(inputs, outputs);
       },
     };
-    const model = withInlineRuns(counted, inline);
+    return { model: withInlineRuns(counted, inline), poolRuns: () => runs };
+  }
+
+  it('runs the first requests of a size in the pool, then on the calling thread', async () => {
+    const { model, poolRuns } = await countingModel(PENGUINS);
     try {
       await model.run(penguins(1), ['label']);
-      expect(poolRuns).toBe(1);
+      expect(poolRuns()).toBe(1);
       // A pool worker's first runs can be slow enough to put off a trial (a cold thread): a few runs warm it.
       for (let run = 0; run < 20; run++) expect((await model.run(penguins(1), ['label']))[0].data).toEqual(['Adelie']);
-      expect(poolRuns).toBeLessThan(1 + 20);
+      expect(poolRuns()).toBeLessThan(1 + 20);
     } finally {
       await model.release();
     }
-    expect(pooled.isAlive).toBe(false);
+    expect(model.isAlive).toBe(false);
+  });
+
+  it('keeps the long runs of a small model in the pool: the event loop never runs them', async () => {
+    // 16 kB of weights, but a batch of 1,024 rows through four 128-wide MatMuls takes milliseconds.
+    const { model, poolRuns } = await countingModel(slowMatMulModel(128, 4));
+    const batch: Tensor[] = [
+      { name: 'x', datatype: 'FP32', shape: [1024, 128], data: new Float32Array(1024 * 128).fill(1) },
+    ];
+    try {
+      for (let run = 0; run < 10; run++) await model.run(batch, ['y']);
+      expect(poolRuns()).toBe(10);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('keeps a model file over INLINE_MODEL_MAX_BYTES in the pool only, even at startup', async () => {
+    const big = slowMatMulModel(1024, 1);
+    expect(big.byteLength).toBeGreaterThan(INLINE_MODEL_MAX_BYTES);
+    const model = await serverPlacement(() => true)('big', '1', big);
+    try {
+      expect('runTimed' in model).toBe(true);
+    } finally {
+      await model.release();
+    }
   });
 
   it('finishes a run already started on the calling thread before releasing its session', async () => {
