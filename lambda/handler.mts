@@ -11,7 +11,6 @@ import { ort } from './model/onnx-runtime.js';
 import { captureFeatureNames } from './monitoring/capture-features.js';
 import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
 import { feedbackLogSink } from './monitoring/feedback.js';
-import { warmTracer } from './observability.js';
 import { withShadowSampling } from './shadow/shadow-sampling.js';
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
@@ -21,8 +20,8 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
 const loading = registry.loadAll();
-// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 25-40 ms of CPU)
-// and then the tracer (~60 ms): both would otherwise run in front of the download or after it. A forwarding function
+// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 10-40 ms of CPU),
+// which would otherwise run in front of the download or after it. A forwarding function
 // has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
 // reports it, and init still completes (requests answer 503), as without this head start.
 setImmediate(() => {
@@ -31,7 +30,6 @@ setImmediate(() => {
   } catch {
     // Reported by the model's load, which requires it again.
   }
-  setImmediate(warmTracer);
 });
 await loading;
 

@@ -31,8 +31,8 @@ export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
 export const DEFAULT_HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'handler.mts');
 
 /**
- * Defines `require` in the ES module bundle: bundled CommonJS code (the X-Ray SDK behind the tracer) requires Node
- * built-ins, and lambda/model/onnx-runtime.ts requires onnxruntime-node, which the layer provides at
+ * Defines `require` in the ES module bundle: the runtime's lazy loads (lambda/model/onnx-runtime.ts, the SageMaker
+ * client of a forwarding function) use it, and onnxruntime-node, which the layer provides at
  * /opt/nodejs/node_modules: `require` finds it through Lambda's NODE_PATH, Node's ES module resolution would not.
  */
 export const REQUIRE_BANNER =
