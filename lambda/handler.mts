@@ -12,6 +12,10 @@ import { captureFeatureNames } from './monitoring/capture-features.js';
 import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
 import { feedbackLogSink } from './monitoring/feedback.js';
 import { withShadowSampling } from './shadow/shadow-sampling.js';
+import { mapStacksOfBundle } from './source-mapped-stacks.js';
+
+// Stack traces in logs point at lambda/*.ts lines; the map is read when one is first formatted, not at init.
+mapStacksOfBundle(import.meta.url);
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
 // a worker thread would only add a hop (and its code to the bundle). A sagemaker model's function forwards instead.
