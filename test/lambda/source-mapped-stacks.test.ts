@@ -17,7 +17,7 @@ beforeAll(() => {
       `import { mapStacksOfBundle } from ${JSON.stringify(path.resolve(__dirname, '../../lambda/source-mapped-stacks'))};`,
       'mapStacksOfBundle(import.meta.url);',
       'function loadModel(name: string): never {',
-      '  throw new RangeError(`cannot load ${name}`);',
+      "  throw new RangeError('cannot load ' + name);",
       '}',
       "try { loadModel('mnist'); } catch (error) { console.log((error as Error).stack); }",
     ].join('\n'),
