@@ -11,6 +11,7 @@ import { ort } from './model/onnx-runtime.js';
 import { captureFeatureNames } from './monitoring/capture-features.js';
 import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
 import { feedbackLogSink } from './monitoring/feedback.js';
+import { warmTracing } from './observability.js';
 import { withShadowSampling } from './shadow/shadow-sampling.js';
 import { mapStacksOfBundle } from './source-mapped-stacks.js';
 
@@ -25,8 +26,8 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
 const loading = registry.loadAll();
 // While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 10-40 ms of CPU),
-// which would otherwise run in front of the download or after it. A forwarding function
-// has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
+// and then what the first trace will send with (3-5 ms): both would otherwise run in front of the download or after
+// it, or in front of the first answer. A forwarding function has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
 // reports it, and init still completes (requests answer 503), as without this head start.
 setImmediate(() => {
   try {
@@ -34,6 +35,7 @@ setImmediate(() => {
   } catch {
     // Reported by the model's load, which requires it again.
   }
+  setImmediate(warmTracing);
 });
 await loading;
 

@@ -7,7 +7,7 @@ import {
   SERVICE_NAME,
   VERSION_DIMENSION,
 } from '../contract/environment';
-import { parseDaemonAddress, parseTraceHeader, Subsegment, sendDocuments } from './xray-segments';
+import { parseDaemonAddress, parseTraceHeader, Subsegment, sendDocuments, warmSegmentSending } from './xray-segments';
 
 /**
  * The deployment's service name (see serviceNameForStage), set by the stack; the default elsewhere. It is the `service`
@@ -68,6 +68,14 @@ export function recordModelTiming(metric: RuntimeMetricName, model: ModelVersion
 const TRACING = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 /** As Powertools counts cold starts: only an on-demand environment's first invocation is one. */
 let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand';
+
+/**
+ * Prepares, in Lambda, what the first invocation's trace needs, so that it is not paid in front of the first answer;
+ * the handler calls it while the model's GET waits on the network. Nothing elsewhere.
+ */
+export function warmTracing(): void {
+  if (TRACING) warmSegmentSending();
+}
 
 /**
  * The invocation in progress: its innermost open subsegment and the documents of the subsegments already closed.

@@ -154,6 +154,17 @@ export class Subsegment {
   }
 }
 
+/**
+ * Loads what the first send needs (node:dgram, and the cluster, child_process and dns modules it loads on a socket's
+ * first bind) by binding and closing a socket on loopback: 3-5 ms that the first invocation would otherwise pay.
+ */
+export function warmSegmentSending(): void {
+  const socket = createSocket('udp4');
+  socket.unref();
+  socket.once('error', () => socket.close());
+  socket.bind(0, '127.0.0.1', () => socket.close());
+}
+
 const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
 
 /**
