@@ -65,7 +65,17 @@ export function recordModelTiming(metric: RuntimeMetricName, model: ModelVersion
  * (xray-segments.ts) rather than through Powertools' Tracer: the X-Ray SDK behind it was half of the bundle, and it
  * lost its context when loaded during init, so invocations went untraced and each logged an error.
  */
-const TRACING = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+const TRACING = tracingEnabled(process.env);
+
+/**
+ * In Lambda, unless switched off as Powertools' Tracer let users switch it off: POWERTOOLS_TRACE_ENABLED=false, or
+ * under SAM's or Amplify's local emulation of Lambda, where no daemon listens.
+ */
+export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
+  if (env.AWS_LAMBDA_FUNCTION_NAME === undefined) return false;
+  if ((env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() === 'false') return false;
+  return !env.AWS_SAM_LOCAL && env.AWS_EXECUTION_ENV !== 'AWS_Lambda_amplify-mock';
+}
 /** As Powertools counts cold starts: only an on-demand environment's first invocation is one. */
 let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand';
 

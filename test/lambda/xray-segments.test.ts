@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
+import { tracingEnabled } from '../../lambda/observability';
 import { parseDaemonAddress, parseTraceHeader } from '../../lambda/xray-segments';
 
 // The runtime's own X-Ray subsegments, caught as the daemon would receive them: datagrams on a loopback UDP socket
@@ -193,4 +194,15 @@ it.each([
 
 it('rejects a daemon address without a port', () => {
   expect(() => parseDaemonAddress('localhost')).toThrow('AWS_XRAY_DAEMON_ADDRESS (localhost) is not host:port');
+});
+
+it.each([
+  [{ AWS_LAMBDA_FUNCTION_NAME: 'f', AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' }, true],
+  [{ AWS_LAMBDA_FUNCTION_NAME: 'f', POWERTOOLS_TRACE_ENABLED: 'FALSE' }, false],
+  [{ AWS_LAMBDA_FUNCTION_NAME: 'f', POWERTOOLS_TRACE_ENABLED: 'true' }, true],
+  [{ AWS_LAMBDA_FUNCTION_NAME: 'f', AWS_SAM_LOCAL: 'true' }, false],
+  [{ AWS_LAMBDA_FUNCTION_NAME: 'f', AWS_EXECUTION_ENV: 'AWS_Lambda_amplify-mock' }, false],
+  [{}, false],
+])('traces with %p: %p, the switches Powertools Tracer honoured', (env, expected) => {
+  expect(tracingEnabled(env)).toBe(expected);
 });
