@@ -18,7 +18,7 @@ export const IMPORTED: readonly string[] = [
   '@smithy/signature-v4',
   // Loaded only by a forwarding function.
   '@aws-sdk/client-sagemaker-runtime',
-  // Loaded on first use, during the model's GET.
+  // Replaced by the runtime's own X-Ray subsegments (lambda/xray-segments.ts).
   '@aws-lambda-powertools/tracer',
   '@aws-lambda-powertools/logger',
   '@aws-lambda-powertools/metrics',

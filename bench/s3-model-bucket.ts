@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { ModelEnvironment } from '../contract/environment';
 import { loadOnnxModel } from '../lambda/model/onnx-model';
+import { runtimeEnvironment } from '../lib/constructs/model-function-options';
 import { describeModel } from '../lib/model-description';
 import { putObjectAndWait } from '../test/support/s3-put';
 
@@ -23,7 +24,10 @@ export const LAMBDA_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 export interface S3ModelBucket {
-  /** The variables the stack sets on a model's function, with loopback credentials and endpoint in Lambda's. */
+  /**
+   * The variables the stack sets on a model's function (its model's and the runtime's own, NODE_OPTIONS included),
+   * with loopback credentials and endpoint in Lambda's.
+   */
   readonly environment: Record<string, string>;
   close(): Promise<void>;
 }
@@ -67,6 +71,7 @@ export async function startS3ModelBucket(model: string, modelPath: string): Prom
       [ModelEnvironment.sha256]: described.sha256,
       [ModelEnvironment.descriptorKey]: descriptorKey,
       [ModelEnvironment.descriptorSha256]: described.descriptorSha256,
+      ...runtimeEnvironment(),
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',

@@ -11,8 +11,12 @@ import { ort } from './model/onnx-runtime.js';
 import { captureFeatureNames } from './monitoring/capture-features.js';
 import { captureSettings, withCapture } from './monitoring/capture-sampling.js';
 import { feedbackLogSink } from './monitoring/feedback.js';
-import { warmTracer } from './observability.js';
+import { warmTracing } from './observability.js';
 import { withShadowSampling } from './shadow/shadow-sampling.js';
+import { mapStacksOfBundle } from './source-mapped-stacks.js';
+
+// Stack traces in logs point at lambda/*.ts lines; the map is read when one is first formatted, not at init.
+mapStacksOfBundle(import.meta.url);
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
 // a worker thread would only add a hop (and its code to the bundle). A sagemaker model's function forwards instead.
@@ -21,9 +25,9 @@ const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
 const loading = registry.loadAll();
-// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 25-40 ms of CPU)
-// and then the tracer (~60 ms): both would otherwise run in front of the download or after it. A forwarding function
-// has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
+// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 10-40 ms of CPU),
+// and then what the first trace will send with (3-5 ms): both would otherwise run in front of the download or after
+// it, or in front of the first answer. A forwarding function has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
 // reports it, and init still completes (requests answer 503), as without this head start.
 setImmediate(() => {
   try {
@@ -31,7 +35,7 @@ setImmediate(() => {
   } catch {
     // Reported by the model's load, which requires it again.
   }
-  setImmediate(warmTracer);
+  setImmediate(warmTracing);
 });
 await loading;
 

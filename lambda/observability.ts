@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import {
   METRICS_NAMESPACE,
   MODEL_DIMENSION,
@@ -8,6 +7,7 @@ import {
   SERVICE_NAME,
   VERSION_DIMENSION,
 } from '../contract/environment';
+import { parseDaemonAddress, parseTraceHeader, Subsegment, sendDocuments, warmSegmentSending } from './xray-segments';
 
 /**
  * The deployment's service name (see serviceNameForStage), set by the stack; the default elsewhere. It is the `service`
@@ -15,7 +15,7 @@ import {
  */
 const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME;
 
-/** One Logger, Metrics and Tracer for the whole runtime, so every log line and metric carries the same service. */
+/** One Logger and Metrics for the whole runtime, so every log line and metric carries the same service. */
 export const logger = new Logger({ serviceName: SERVICE });
 /**
  * Powertools' Metrics, which can say whether the environment disabled it (its own check is protected): the hot path
@@ -29,26 +29,6 @@ class RuntimeMetrics extends Metrics {
 }
 
 export const metrics = new RuntimeMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
-/**
- * X-Ray tracing only exists in Lambda. Elsewhere the tracer is never loaded: the X-Ray SDK behind it installs async
- * hooks that tax every promise, and it would record nothing anyway. In Lambda it is loaded on first use rather than at
- * import: it costs ~60 ms of CPU (builtins, the SDK, its regular expressions), which the handler spends while the
- * model's GET waits on the network (see warmTracer) instead of in front of it.
- * HTTPS capture stays off: the runtime's only outgoing call is the model download, which usually runs during init,
- * where there is no trace to attach it to; a download inside a request gets its own subsegment (see traced).
- */
-const TRACING = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
-let tracer: Tracer | undefined;
-
-/** The tracer, loaded the first time it is asked for; undefined outside Lambda. */
-export function warmTracer(): Tracer | undefined {
-  if (TRACING && tracer === undefined) {
-    const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-    tracer = new Tracer({ serviceName: SERVICE, captureHTTPsRequests: false });
-  }
-  return tracer;
-}
-
 /** One model version, as its metrics are dimensioned. */
 export interface ModelVersion {
   readonly model: string;
@@ -92,43 +72,90 @@ export function recordModelTiming(metric: RuntimeMetricName, model: ModelVersion
 }
 
 /**
- * The `## handler` subsegment of the invocation in progress. X-Ray data only exists inside an invocation: Lambda
- * sets the trace header per invocation, and during init (where the model loads) there is none, so asking the X-Ray
- * SDK for a segment there logs "Missing AWS Lambda trace data for X-Ray".
+ * X-Ray tracing only exists in Lambda, which sets the invocation's trace header and runs the daemon; elsewhere
+ * (locally, in tests, the SageMaker container) nothing is recorded. The runtime writes its subsegments itself
+ * (xray-segments.ts) rather than through Powertools' Tracer: the X-Ray SDK behind it was half of the bundle, and it
+ * lost its context when loaded during init, so invocations went untraced and each logged an error.
  */
-let invocationSegment: ReturnType<Tracer['getSegment']> | undefined;
+const TRACING = tracingEnabled(process.env);
+
+/**
+ * In Lambda, unless switched off as Powertools' Tracer let users switch it off: POWERTOOLS_TRACE_ENABLED=false, or
+ * under SAM's or Amplify's local emulation of Lambda, where no daemon listens.
+ */
+export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
+  if (env.AWS_LAMBDA_FUNCTION_NAME === undefined) return false;
+  if ((env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() === 'false') return false;
+  return !env.AWS_SAM_LOCAL && env.AWS_EXECUTION_ENV !== 'AWS_Lambda_amplify-mock';
+}
+/** As Powertools counts cold starts: only an on-demand environment's first invocation is one. */
+let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand';
+
+/**
+ * Prepares, in Lambda, what the first invocation's trace needs, so that it is not paid in front of the first answer;
+ * the handler calls it while the model's GET waits on the network. Nothing elsewhere.
+ */
+export function warmTracing(): void {
+  if (TRACING) warmSegmentSending();
+}
+
+/**
+ * The invocation in progress: its innermost open subsegment and the documents of the subsegments already closed.
+ * An execution environment runs one invocation at a time, so one slot is enough. During init (where the model
+ * loads) there is no invocation and no trace to attach anything to.
+ */
+let invocation: { current: Subsegment; readonly closed: string[] } | undefined;
+
+/** The trace header of the invocation: Lambda's invoke store where the runtime has one, the variable otherwise. */
+function invocationTraceHeader(): string | undefined {
+  const store = (globalThis as { awslambda?: { InvokeStore?: { getXRayTraceId?: () => string | undefined } } })
+    .awslambda?.InvokeStore;
+  return store?.getXRayTraceId?.() ?? process.env._X_AMZN_TRACE_ID;
+}
 
 /**
  * Runs one Lambda invocation in its own `## handler` subsegment carrying the ColdStart and Service annotations, as
- * Powertools' captureLambdaHandler does: Lambda's own segment is a facade that accepts no annotations. Marks the
- * subsegment as a fault when `isFault` says the answer was a server error. Plain call without tracing.
+ * Powertools' captureLambdaHandler does: Lambda's own segment is written by Lambda and takes no annotations. Marks
+ * the subsegment as a fault when `isFault` says the answer was a server error, and records a thrown error. Sends the
+ * invocation's subsegments before answering. Plain call without tracing or when the trace is not sampled.
  */
 export async function tracedInvocation<T>(work: () => Promise<T>, isFault: (result: T) => boolean): Promise<T> {
-  const active = warmTracer();
-  const facade = active?.isTracingEnabled() ? active.getSegment() : undefined;
-  if (active === undefined || facade === undefined) return work();
-  const subsegment = facade.addNewSubsegment('## handler');
-  active.setSegment(subsegment);
-  invocationSegment = subsegment;
-  active.annotateColdStart();
-  active.addServiceNameAnnotation();
+  const wasCold = coldStart;
+  coldStart = false;
+  const trace = TRACING ? parseTraceHeader(invocationTraceHeader()) : undefined;
+  if (trace === undefined || !trace.sampled) return work();
+  const subsegment = new Subsegment('## handler', trace.root, trace.parent);
+  subsegment.annotate('ColdStart', wasCold);
+  subsegment.annotate('Service', SERVICE);
+  const traced = { current: subsegment, closed: [] as string[] };
+  invocation = traced;
   try {
     const result = await work();
-    if (isFault(result)) subsegment.addFaultFlag();
+    if (isFault(result)) subsegment.markFault();
     return result;
   } catch (error) {
-    subsegment.addError(error as Error);
+    subsegment.addError(error);
     throw error;
   } finally {
-    invocationSegment = undefined;
-    subsegment.close();
-    active.setSegment(facade);
+    invocation = undefined;
+    traced.closed.push(subsegment.close());
+    sendTrace(traced.closed);
+  }
+}
+
+function sendTrace(documents: readonly string[]): void {
+  try {
+    sendDocuments(parseDaemonAddress(process.env.AWS_XRAY_DAEMON_ADDRESS), documents, (error) =>
+      logger.warn('trace not sent to the X-Ray daemon', { error: error.message }),
+    );
+  } catch (error) {
+    logger.warn('trace not sent to the X-Ray daemon', { error: (error as Error).message });
   }
 }
 
 /** Adds an annotation (searchable in X-Ray) to the current subsegment of the invocation; nothing outside one. */
 export function annotate(key: string, value: string): void {
-  if (tracer !== undefined && invocationSegment !== undefined) tracer.putAnnotation(key, value);
+  invocation?.current.annotate(key, value);
 }
 
 /**
@@ -136,18 +163,18 @@ export function annotate(key: string, value: string): void {
  * otherwise: locally, in tests, and during Lambda's init, which has no trace.
  */
 export async function traced<T>(name: string, work: () => Promise<T>): Promise<T> {
-  if (tracer === undefined || invocationSegment === undefined) return work();
-  const parent = tracer.getSegment();
-  if (parent === undefined) return work();
-  const subsegment = parent.addNewSubsegment(name);
-  tracer.setSegment(subsegment);
+  const traced = invocation;
+  if (traced === undefined) return work();
+  const parent = traced.current;
+  const subsegment = parent.child(name);
+  traced.current = subsegment;
   try {
     return await work();
   } catch (error) {
-    subsegment.addError(error as Error);
+    subsegment.addError(error);
     throw error;
   } finally {
-    subsegment.close();
-    tracer.setSegment(parent);
+    traced.closed.push(subsegment.close());
+    traced.current = parent;
   }
 }

@@ -31,9 +31,9 @@ export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
 export const DEFAULT_HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'handler.mts');
 
 /**
- * Defines `require` in the ES module bundle: bundled CommonJS code (the X-Ray SDK behind the tracer) requires Node
- * built-ins, and lambda/model/onnx-runtime.ts requires onnxruntime-node, which the layer provides at
- * /opt/nodejs/node_modules: `require` finds it through Lambda's NODE_PATH, Node's ES module resolution would not.
+ * Defines `require` in the ES module bundle for the runtime's lazy loads: onnxruntime-node (lambda/model/onnx-runtime.ts),
+ * which the layer provides at /opt/nodejs/node_modules, where `require` finds it through Lambda's NODE_PATH and Node's
+ * ES module resolution would not, and the SageMaker client of a forwarding function.
  */
 export const REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";

@@ -61,7 +61,12 @@ export function supportFunction(scope: Construct, props: SupportFunctionProps): 
     loggingFormat: lambda.LoggingFormat.JSON,
     role,
     logGroup,
-    environment: { ...props.environment, ...runtimeEnvironment(props.serviceName) },
+    // Node maps these bundles' stack traces itself; only the inference handler maps its own, lazily.
+    environment: {
+      ...props.environment,
+      ...runtimeEnvironment(props.serviceName),
+      NODE_OPTIONS: '--enable-source-maps',
+    },
     bundling: {
       minify: true,
       sourceMap: true,

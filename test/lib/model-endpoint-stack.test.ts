@@ -110,7 +110,6 @@ describe('inference functions', () => {
           MODEL_SHA256: fixtureSha256('alpha', '2'),
           POWERTOOLS_SERVICE_NAME: 'model-endpoint',
           POWERTOOLS_METRICS_NAMESPACE: 'ModelEndpoint',
-          NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });

@@ -141,7 +141,6 @@ describe('ServedModel on its own', () => {
           [ModelEnvironment.descriptorSha256]: artifact.descriptorSha256,
           POWERTOOLS_SERVICE_NAME: 'model-endpoint',
           POWERTOOLS_METRICS_NAMESPACE: 'ModelEndpoint',
-          NODE_OPTIONS: '--enable-source-maps',
         },
       },
       TracingConfig: { Mode: 'Active' },
