@@ -18,8 +18,6 @@ export const IMPORTED: readonly string[] = [
   '@smithy/signature-v4',
   // Loaded only by a forwarding function.
   '@aws-sdk/client-sagemaker-runtime',
-  // Replaced by the runtime's own X-Ray subsegments (lambda/xray-segments.ts).
-  '@aws-lambda-powertools/tracer',
   '@aws-lambda-powertools/logger',
   '@aws-lambda-powertools/metrics',
   'node:https',
