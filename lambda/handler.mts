@@ -20,7 +20,8 @@ mapStacksOfBundle(import.meta.url);
 
 // The main thread: an execution environment serves one request at a time, so nothing waits behind an inference and
 // a worker thread would only add a hop (and its code to the bundle). A sagemaker model's function forwards instead.
-const registry = new ModelRegistry(modelBackendsFromEnvironment(loadOnnxModel));
+const backends = modelBackendsFromEnvironment(loadOnnxModel);
+const registry = new ModelRegistry(backends);
 
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
@@ -42,7 +43,7 @@ await loading;
 // Data capture, when the deployment turns it on for this model: sampled inferences and feedback go to the log as
 // capture records, which a subscription filter hands to the capture writer.
 const capture = captureSettings(process.env);
-const features = await captureFeatureNames(capture, process.env);
+const features = await captureFeatureNames(capture, backends[0]?.descriptor);
 const served = createApiGatewayHandler(registry, capture === undefined ? {} : { feedback: feedbackLogSink() });
 
 /** Lambda entry point: API Gateway REST proxy event in, proxy result out (sampled for capture and shadow testing). */

@@ -4,10 +4,29 @@ import { verifySha256 } from './checksum';
 import { readPinnedS3Object } from './s3-model-source';
 import type { S3ObjectReader } from './signed-s3-get';
 
-/** Where a deployed model's descriptor comes from; `read` verifies its pinned sha256 and parses it. */
+/**
+ * Where a deployed model's descriptor comes from; `read` verifies its pinned sha256 and parses it. A descriptor
+ * read once is kept: it is pinned, so it cannot change, and the model's load and data capture both need it at init
+ * (one GET, not two). A failed read is not kept: the next one tries again.
+ */
 export interface DescriptorSource {
   readonly location: string;
   read(): Promise<ModelDescriptor>;
+}
+
+/** `read`, run once while it succeeds: its first successful result (or the read in flight) is every caller's. */
+function keptOnSuccess<T>(read: () => Promise<T>): () => Promise<T> {
+  let kept: Promise<T> | undefined;
+  return () => {
+    if (kept === undefined) {
+      const attempt = read();
+      kept = attempt;
+      attempt.catch(() => {
+        if (kept === attempt) kept = undefined;
+      });
+    }
+    return kept;
+  };
 }
 
 /** The content-addressed descriptor in the model bucket, pinned by MODEL_DESCRIPTOR_SHA256. */
@@ -21,10 +40,10 @@ export class S3DescriptorSource implements DescriptorSource {
     this.location = `s3://${object.bucket}/${object.key}`;
   }
 
-  async read(): Promise<ModelDescriptor> {
+  readonly read = keptOnSuccess(async (): Promise<ModelDescriptor> => {
     const bytes = await readPinnedS3Object(this.reader, this.object);
     return parseModelDescriptor(Buffer.from(bytes).toString('utf8'), this.location);
-  }
+  });
 }
 
 /**
@@ -38,7 +57,7 @@ export class FileDescriptorSource implements DescriptorSource {
     private readonly sha256?: string,
   ) {}
 
-  async read(): Promise<ModelDescriptor> {
+  readonly read = keptOnSuccess(async (): Promise<ModelDescriptor> => {
     let bytes: Buffer;
     try {
       bytes = await readRegularFile(this.location);
@@ -50,7 +69,7 @@ export class FileDescriptorSource implements DescriptorSource {
     }
     if (this.sha256 !== undefined) verifySha256(bytes, this.sha256, this.location);
     return parseModelDescriptor(bytes.toString('utf8'), this.location);
-  }
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ModelSpec, Tensor } from '../protocol/tensor';
 import type { ApiRequest, ApiResponse } from '../serve-request';
+import type { DescriptorSource } from './descriptor-source';
 
 /** A model ready to serve: what it is (its spec) and a way to infer. */
 export interface LoadedModel {
@@ -25,6 +26,8 @@ export interface ModelBackend {
   readonly version: string;
   /** Human-readable location for logs and errors, e.g. `s3://bucket/key`, a file path or an endpoint name. */
   readonly location: string;
+  /** The pinned descriptor the model is checked against, where the deployment gives one. */
+  readonly descriptor?: DescriptorSource;
   /** Loads the model; throws an Error saying what was wrong when it cannot serve. */
   load(): Promise<LoadedModel>;
 }

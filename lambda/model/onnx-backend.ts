@@ -18,7 +18,7 @@ export class OnnxRuntimeBackend implements ModelBackend {
   constructor(
     private readonly source: ModelSource,
     private readonly place: PlaceModel,
-    private readonly descriptor?: DescriptorSource,
+    readonly descriptor?: DescriptorSource,
   ) {
     this.name = source.name;
     this.version = source.version;

@@ -28,6 +28,7 @@ export class SageMakerForwarderBackend implements ModelBackend {
   readonly name: string;
   readonly version: string;
   readonly location: string;
+  readonly descriptor: DescriptorSource;
 
   constructor(
     private readonly client: SageMakerRuntimeClient,
@@ -36,6 +37,7 @@ export class SageMakerForwarderBackend implements ModelBackend {
     this.name = endpoint.name;
     this.version = endpoint.version;
     this.location = `SageMaker endpoint ${endpoint.endpointName}`;
+    this.descriptor = endpoint.descriptor;
   }
 
   async load(): Promise<LoadedModel> {

@@ -14,6 +14,7 @@ import { loadOnnxModel } from '../../../lambda/model/onnx-model';
 import { S3ModelSource } from '../../../lambda/model/s3-model-source';
 import { SageMakerForwarderBackend } from '../../../lambda/model/sagemaker-forwarder';
 import { type S3ObjectReader, SignedS3Get } from '../../../lambda/model/signed-s3-get';
+import { captureFeatureNames } from '../../../lambda/monitoring/capture-features';
 import { logger } from '../../../lambda/observability';
 import { ServiceUnavailableError } from '../../../lambda/protocol/errors';
 import { demoModelFile } from '../../support/demo-models';
@@ -179,6 +180,7 @@ describe('the pinned descriptor in the bucket', () => {
       ],
     },
     { sha256: PENGUINS_SHA256, sizeBytes: PENGUINS.byteLength },
+    { features: ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'] },
   );
   const text = serializeModelDescriptor(descriptor);
   const DESCRIPTOR_SHA256 = sha256Hex(Buffer.from(text));
@@ -201,6 +203,51 @@ describe('the pinned descriptor in the bucket', () => {
     await expect(new OnnxRuntimeBackend(source(), loadOnnxModel, descriptorSource(wrong)).load()).rejects.toThrow(
       `s3://${BUCKET}/${DESCRIPTOR_KEY} has sha256 ${DESCRIPTOR_SHA256} but the deployment pinned ${wrong}`,
     );
+  });
+
+  /** The real signed GET, counting the reads asked of it. */
+  function countingReader(): { reader: S3ObjectReader; reads: () => number } {
+    const signed = reader();
+    let reads = 0;
+    return {
+      reader: {
+        getObject: (bucket, key) => {
+          reads += 1;
+          return signed.getObject(bucket, key);
+        },
+      },
+      reads: () => reads,
+    };
+  }
+
+  it('reads the pinned descriptor once for both the model load and the feature names data capture needs', async () => {
+    const counting = countingReader();
+    const pinned = new S3DescriptorSource(counting.reader, {
+      bucket: BUCKET,
+      key: DESCRIPTOR_KEY,
+      sha256: DESCRIPTOR_SHA256,
+    });
+    const backend = new OnnxRuntimeBackend(source(), loadOnnxModel, pinned);
+    const model = await backend.load();
+    const features = await captureFeatureNames(
+      { sampleRate: 1, dropFields: ['features'], hashFields: [], hashSalt: 'salt' },
+      backend.descriptor,
+    );
+    await model.release();
+    expect(features).toEqual(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']);
+    expect(counting.reads()).toBe(1);
+  });
+
+  it('reads a descriptor again after a failed read: a failure is not kept', async () => {
+    const counting = countingReader();
+    const missing = new S3DescriptorSource(counting.reader, {
+      bucket: BUCKET,
+      key: 'models/penguins/1/missing.json',
+      sha256: DESCRIPTOR_SHA256,
+    });
+    await expect(missing.read()).rejects.toThrow('missing.json');
+    await expect(missing.read()).rejects.toThrow('missing.json');
+    expect(counting.reads()).toBe(2);
   });
 
   it('gives a forwarded model its spec and readiness from the descriptor alone, without a session', async () => {
