@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import type { BenchCase } from './cases';
 import type { ServerProcess } from './children';
+import { processCpu } from './process-cpu';
 import { quantile } from './stats';
 
 export interface LoadRun {
@@ -8,6 +9,8 @@ export interface LoadRun {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly requests: number;
+  /** The server's CPU time per answered request, in µs, all threads and main thread (Linux only). */
+  readonly cpuPerRequestUs?: { readonly process: number; readonly mainThread: number };
 }
 
 /**
@@ -93,8 +96,19 @@ export async function compareHttp(
       const order = round % 2 === 0 ? (['twin', 'naive'] as const) : (['naive', 'twin'] as const);
       for (const which of order) {
         const server = which === 'twin' ? twin : naive;
+        const before = processCpu(server.child.pid);
+        const run = await loadRun(server.url, comparison.benchCase, comparison.connections, durationSeconds);
+        const after = processCpu(server.child.pid);
         comparison[which].push(
-          await loadRun(server.url, comparison.benchCase, comparison.connections, durationSeconds),
+          before === undefined || after === undefined
+            ? run
+            : {
+                ...run,
+                cpuPerRequestUs: {
+                  process: ((after.processMs - before.processMs) * 1000) / run.requests,
+                  mainThread: ((after.mainThreadMs - before.mainThreadMs) * 1000) / run.requests,
+                },
+              },
         );
       }
     }

@@ -185,8 +185,33 @@ async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
           );
           rows.push(summaryRow(name, subject, 'latency p50', summarize(runs.map((run) => run.p50Ms)), 'ms', 2));
           rows.push(summaryRow(name, subject, 'latency p99', summarize(runs.map((run) => run.p99Ms)), 'ms', 2));
+          const cpu = runs.flatMap((run) => (run.cpuPerRequestUs === undefined ? [] : [run.cpuPerRequestUs]));
+          if (cpu.length > 0) {
+            rows.push(
+              summaryRow(name, subject, 'server CPU per request', summarize(cpu.map((c) => c.process)), 'µs', 0),
+            );
+            rows.push(
+              summaryRow(
+                name,
+                subject,
+                'main thread CPU per request',
+                summarize(cpu.map((c) => c.mainThread)),
+                'µs',
+                0,
+              ),
+            );
+          }
         }
         rows.push(summaryRow('http/naive', subject, 'throughput ratio, per round', summarize(ratios), '×', 2));
+        // Throughput per CPU-second of the server: the naive server's ONNX Runtime may spin a second core.
+        const perCpu = twinRuns.flatMap((run, index) => {
+          const twinCpu = run.cpuPerRequestUs?.process;
+          const naiveCpu = naiveRuns[index].cpuPerRequestUs?.process;
+          return twinCpu === undefined || naiveCpu === undefined || twinCpu === 0 ? [] : [naiveCpu / twinCpu];
+        });
+        if (perCpu.length > 0) {
+          rows.push(summaryRow('http/naive', subject, 'requests per CPU-second ratio', summarize(perCpu), '×', 2));
+        }
         const added = twinRuns.map((run, index) => run.p50Ms - naiveRuns[index].p50Ms);
         rows.push(summaryRow('http − naive', subject, 'latency p50 added, per round', summarize(added), 'ms', 2));
       }
