@@ -10,8 +10,8 @@ import { loadOnnxModelInWorker } from './worker-model';
 export const INLINE_MODEL_MAX_BYTES = 1024 * 1024;
 
 /**
- * Where a server (the local twin, the SageMaker container) runs its models: every model in the shared worker pool, so no long inference or
- * big session creation ever stalls the event loop. A small model loaded while the server starts (before it is
+ * Where a server (the local twin, the SageMaker container) runs its models: every model in the shared worker pool,
+ * so no long inference or big session creation ever stalls the event loop. A small model loaded while the server starts (before it is
  * ready, when no request is served yet) also gets a session on the main thread, for the requests measured to run
  * in less time than the trip to a worker (inline-runs.ts). A model loaded later (a reload after release or a worker's
  * death, a changed file) stays in the pool only: no session is created on an event loop that serves requests.
