@@ -10,6 +10,15 @@ import type { WorkerModel } from './worker-pool';
 export const INLINE_RUN_BUDGET_MS = 0.05;
 
 /**
+ * The longest a run may take on the event loop when no other run is in flight in the server. With nothing waiting
+ * behind it, a run there costs nobody anything, and the trip to a worker it saves is 65–140 µs of the request's
+ * latency plus the worker's wake-up (a worker idle between requests runs mnist b1 in 90–470 µs against 11 µs on a
+ * busy thread): one connection's requests never overlap, so at the budget above they spent their time hopping. A
+ * request that arrives meanwhile waits at most this long, and from then on the stricter budget applies.
+ */
+export const ALONE_INLINE_RUN_BUDGET_MS = 0.5;
+
+/**
  * A size is tried on the event loop only when its runs in the pool took at most this long. A pool worker's timing is
  * only an upper bound: a worker woken from sleep runs a small model several times slower than a busy thread does
  * (mnist b1: 90–470 µs there, against 11 µs in a loop), so it cannot decide alone; it only bounds what a trial costs.
@@ -53,8 +62,11 @@ interface SizeCosts {
 export class RunCosts {
   private readonly sizes = new Map<number, SizeCosts>();
 
-  /** Whether a request of `elements` input elements runs on the calling thread. */
-  runsInline(elements: number): boolean {
+  /**
+   * Whether a request of `elements` input elements runs on the calling thread; `alone` when no other run is in
+   * flight in the server, so that nothing would wait behind it there.
+   */
+  runsInline(elements: number, alone = false): boolean {
     const costs = this.costsOf(elements);
     if (costs.recent.length === 0) return false;
     if (costs.trialLeft > 0) {
@@ -62,7 +74,7 @@ export class RunCosts {
       return true;
     }
     const fastest = Math.min(...costs.recent);
-    if (fastest <= INLINE_RUN_BUDGET_MS) return true;
+    if (fastest <= (alone ? ALONE_INLINE_RUN_BUDGET_MS : INLINE_RUN_BUDGET_MS)) return true;
     costs.count = (costs.count + 1) % RESAMPLE_EVERY;
     if ((costs.tried && costs.count !== 0) || fastest > INLINE_TRIAL_MAX_MS) return false;
     costs.tried = true;
@@ -114,13 +126,17 @@ function elementCount(inputs: readonly Tensor[]): number {
   return total;
 }
 
+/** Runs in flight on the models that may run on the event loop, on either path: a run starting at zero is alone. */
+let runsInFlight = 0;
+
 /**
  * A model served from the worker pool that also holds a session on the calling thread, for the request sizes
  * measured to run there in about the time the trip to a worker takes (a tiny model's request runs in ~10 µs and
- * takes ~100 µs to hand over). Longer runs go to the pool, so the event loop is held at most that long per run.
+ * takes ~100 µs to hand over). Longer runs go to the pool, so the event loop is held at most that long per run; up
+ * to ALONE_INLINE_RUN_BUDGET_MS when no other run is in flight, as for one connection's requests. `costs` is the
+ * model's own record (given by tests that watch its choices).
  */
-export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel): LoadedModel {
-  const costs = new RunCosts();
+export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs = new RunCosts()): LoadedModel {
   const running = new Set<Promise<unknown>>();
   return {
     spec: pooled.spec,
@@ -129,21 +145,27 @@ export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel): Loaded
     },
     async run(inputs, outputNames) {
       const elements = elementCount(inputs);
-      if (costs.runsInline(elements)) {
-        const started = startOfNextImmediate();
-        const run = inline.run(inputs, outputNames);
-        running.add(run);
-        try {
-          const outputs = await run;
-          costs.record(elements, performance.now() - started.at);
-          return outputs;
-        } finally {
-          running.delete(run);
+      const alone = runsInFlight === 0;
+      runsInFlight += 1;
+      try {
+        if (costs.runsInline(elements, alone)) {
+          const started = startOfNextImmediate();
+          const run = inline.run(inputs, outputNames);
+          running.add(run);
+          try {
+            const outputs = await run;
+            costs.record(elements, performance.now() - started.at);
+            return outputs;
+          } finally {
+            running.delete(run);
+          }
         }
+        const { outputs, runMs } = await pooled.runTimed(inputs, outputNames);
+        costs.record(elements, runMs);
+        return outputs;
+      } finally {
+        runsInFlight -= 1;
       }
-      const { outputs, runMs } = await pooled.runTimed(inputs, outputNames);
-      costs.record(elements, runMs);
-      return outputs;
     },
     async release() {
       // A session released under a run would fail it: the runs already started finish first.

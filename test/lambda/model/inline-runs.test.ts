@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  ALONE_INLINE_RUN_BUDGET_MS,
   INLINE_RUN_BUDGET_MS,
   INLINE_TRIAL_MAX_MS,
   RESAMPLE_EVERY,
@@ -24,10 +25,10 @@ function penguins(rows: number): Tensor[] {
 }
 
 /** The choices of `count` requests of one size, as I (inline) and P (pool), each run taking what its path says. */
-function choices(costs: RunCosts, elements: number, count: number, inlineMs: number, poolMs: number): string {
+function choices(costs: RunCosts, elements: number, count: number, inlineMs: number, poolMs: number, alone = false) {
   let path = '';
   for (let index = 0; index < count; index++) {
-    const inline = costs.runsInline(elements);
+    const inline = costs.runsInline(elements, alone);
     path += inline ? 'I' : 'P';
     costs.record(elements, inline ? inlineMs : poolMs);
   }
@@ -73,6 +74,18 @@ describe('RunCosts', () => {
   it('never tries on the event loop a size whose runs are long', () => {
     const costs = new RunCosts();
     expect(choices(costs, 4, 500, 0, INLINE_TRIAL_MAX_MS * 2)).toBe('P'.repeat(500));
+  });
+
+  it('runs a size over the budget on the event loop while no other run is in flight, and in the pool otherwise', () => {
+    const costs = new RunCosts();
+    const betweenBudgets = (INLINE_RUN_BUDGET_MS + ALONE_INLINE_RUN_BUDGET_MS) / 2;
+    // One connection: every run is alone, and even a pool run timed between the budgets is worth keeping inline.
+    expect(choices(costs, 4, 30, betweenBudgets, betweenBudgets, true)).toBe(`P${'I'.repeat(29)}`);
+    // Sixteen connections: the same size goes to the pool, where it does not hold up the other requests.
+    expect(choices(costs, 4, 30, betweenBudgets, betweenBudgets, false)).toMatch(/^P+$/);
+    // A size over the budget for runs alone stays in the pool even then.
+    const slow = new RunCosts();
+    expect(choices(slow, 4, 30, 0, ALONE_INLINE_RUN_BUDGET_MS * 2, true)).toBe('P'.repeat(30));
   });
 
   it('decides per size: a cheap single row says nothing about a large batch', () => {
@@ -132,6 +145,44 @@ describe('a model with inline runs', () => {
       await model.release();
     }
     expect(model.isAlive).toBe(false);
+  });
+
+  it('tells a run that it is alone only when no other run is in flight, on this model or another', async () => {
+    /** Records whether each run was told it is alone; the choice itself is RunCosts' own. */
+    class RecordedCosts extends RunCosts {
+      readonly alone: boolean[] = [];
+      override runsInline(elements: number, alone = false): boolean {
+        this.alone.push(alone);
+        return super.runsInline(elements, alone);
+      }
+    }
+    const first = new RecordedCosts();
+    const second = new RecordedCosts();
+    const pooled = await loadOnnxModelInWorker('penguins', '1', PENGUINS);
+    const modelA = withInlineRuns(
+      pooled,
+      await loadOnnxModel('penguins', '1', PENGUINS, POOLED_SESSION_OPTIONS),
+      first,
+    );
+    const modelB = withInlineRuns(
+      await loadOnnxModelInWorker('penguins', '2', PENGUINS),
+      await loadOnnxModel('penguins', '2', PENGUINS, POOLED_SESSION_OPTIONS),
+      second,
+    );
+    try {
+      for (let run = 0; run < 3; run++) await modelA.run(penguins(1), ['label']);
+      expect(first.alone).toEqual([true, true, true]);
+      await Promise.all([modelA.run(penguins(1), ['label']), modelA.run(penguins(1), ['label'])]);
+      await Promise.all([modelA.run(penguins(1), ['label']), modelB.run(penguins(1), ['label'])]);
+      expect(first.alone.slice(3)).toEqual([true, false, true]);
+      expect(second.alone).toEqual([false]);
+      // A failed run is no longer in flight either.
+      await expect(modelA.run([], ['label'])).rejects.toThrow();
+      await modelB.run(penguins(1), ['label']);
+      expect(second.alone).toEqual([false, true]);
+    } finally {
+      await Promise.all([modelA.release(), modelB.release()]);
+    }
   });
 
   it('keeps the long runs of a small model in the pool: the event loop never runs them', async () => {
