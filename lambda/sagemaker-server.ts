@@ -14,7 +14,7 @@ import { type SageMakerContainer, startSageMakerContainer } from './sagemaker/co
  * happens while the container serves, and stays in the pool.
  */
 function placement(entryFile: string, loadedOnce: () => boolean): PlaceModel {
-  return serverPlacement(() => !loadedOnce(), workerEntry(entryFile));
+  return serverPlacement(() => !loadedOnce(), { workerScript: workerEntry(entryFile) });
 }
 
 /** `<entry> serve`, as SageMaker starts an inference container; stops cleanly on SIGTERM. */

@@ -4,26 +4,45 @@ import { loadOnnxModel, POOLED_SESSION_OPTIONS } from './onnx-model';
 import { loadOnnxModelInWorker } from './worker-model';
 
 /**
- * Model files up to this size also get a session on the main thread. Creating one takes 1–3 ms there (the bench's
- * penguins, 13 kB, and mnist, 408 kB), and it is created only while the server is starting (see serverPlacement).
+ * Model files up to this size also get a session on the main thread. Creating one takes 1–3 ms there for the bench's
+ * penguins (13 kB) and mnist (408 kB), 3–14 ms for its 6 MB wide MLP, whose single rows run in ~0.25 ms: about the
+ * trip to a worker woken for them. It is created only while the server is starting (see serverPlacement).
  */
-export const INLINE_MODEL_MAX_BYTES = 1024 * 1024;
+export const INLINE_MODEL_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The most model bytes that get a main-thread session in one server, first loaded first served: the second session
+ * doubles a model's memory, and every one is created on the main thread while the server starts. 300 copies of the
+ * bench's mnist weigh 122 MB.
+ */
+export const INLINE_MODELS_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+
+export interface ServerPlacementOptions {
+  /** The pool's worker code, when the entry point is not beside onnx-worker (worker-model.ts). */
+  readonly workerScript?: string;
+  /** The most model bytes with a main-thread session (INLINE_MODELS_MAX_TOTAL_BYTES unless a test says otherwise). */
+  readonly inlineTotalBytes?: number;
+}
 
 /**
  * Where a server (the local twin, the SageMaker container) runs its models: every model in the shared worker pool,
- * so no long inference or big session creation ever stalls the event loop. A small model loaded while the server starts (before it is
- * ready, when no request is served yet) also gets a session on the main thread, for the requests measured to run
- * in less time than the trip to a worker (inline-runs.ts). A model loaded later (a reload after release or a worker's
- * death, a changed file) stays in the pool only: no session is created on an event loop that serves requests.
- * `workerScript`: the pool's worker code, when the entry point is not beside onnx-worker (worker-model.ts).
+ * so no long inference or big session creation ever stalls a serving event loop. A small model loaded while the
+ * server starts (before it is ready, when no request is served yet) also gets a session on the main thread, within
+ * the total above, for the requests measured to run in less time than the trip to a worker (inline-runs.ts). A model
+ * loaded later (a reload after release or a worker's death, a changed file) stays in the pool only: no session is
+ * created on an event loop that serves requests.
  */
-export function serverPlacement(starting: () => boolean, workerScript?: string): PlaceModel {
+export function serverPlacement(starting: () => boolean, options: ServerPlacementOptions = {}): PlaceModel {
+  let inlineBytesLeft = options.inlineTotalBytes ?? INLINE_MODELS_MAX_TOTAL_BYTES;
   return async (name, version, bytes) => {
-    const pooled = await loadOnnxModelInWorker(name, version, bytes, workerScript);
-    if (!starting() || bytes.byteLength > INLINE_MODEL_MAX_BYTES) return pooled;
+    const pooled = await loadOnnxModelInWorker(name, version, bytes, options.workerScript);
+    const size = bytes.byteLength;
+    if (!starting() || size > INLINE_MODEL_MAX_BYTES || size > inlineBytesLeft) return pooled;
+    inlineBytesLeft -= size;
     try {
       return withInlineRuns(pooled, await loadOnnxModel(name, version, bytes, POOLED_SESSION_OPTIONS));
     } catch (error) {
+      inlineBytesLeft += size;
       await pooled.release();
       throw error;
     }

@@ -200,13 +200,24 @@ describe('a model with inline runs', () => {
   });
 
   it('keeps a model file over INLINE_MODEL_MAX_BYTES in the pool only, even at startup', async () => {
-    const big = slowMatMulModel(1024, 1);
+    const big = slowMatMulModel(1536, 1);
     expect(big.byteLength).toBeGreaterThan(INLINE_MODEL_MAX_BYTES);
     const model = await serverPlacement(() => true)('big', '1', big);
     try {
       expect('runTimed' in model).toBe(true);
     } finally {
       await model.release();
+    }
+  });
+
+  it('gives main-thread sessions to the models loaded first, up to the total bytes allowed', async () => {
+    const place = serverPlacement(() => true, { inlineTotalBytes: Math.floor(PENGUINS.byteLength * 2.5) });
+    const models = [];
+    try {
+      for (const version of ['1', '2', '3']) models.push(await place('penguins', version, PENGUINS));
+      expect(models.map((model) => 'runTimed' in model)).toEqual([false, false, true]);
+    } finally {
+      await Promise.all(models.map((model) => model.release()));
     }
   });
 
