@@ -23,7 +23,7 @@ export interface ColdStartRun {
   readonly total: number;
 }
 
-export type ColdStartKind = 'twin' | 'lambda' | 'baseline';
+export type ColdStartKind = 'twin' | 'lambda' | 'baseline' | 'floorFetch';
 
 export interface ColdStartResult {
   readonly runs: Record<ColdStartKind, ColdStartRun[]>;
@@ -37,6 +37,15 @@ export interface ColdStartResult {
   readonly lambdaInitRatio: Summary;
   /** Per round: the Lambda handler's first request over the baseline's first session.run. */
   readonly lambdaFirstRequestRatio: Summary;
+  /**
+   * What the Lambda configuration cannot avoid beyond the baseline: the baseline plus the signed GETs of the pinned
+   * descriptor and model from the same S3-compatible server, each checked against its sha256, without the first run.
+   */
+  readonly floorFetch: Summary;
+  /** Per round: floor + fetch over the baseline, the part of the target the download alone takes. */
+  readonly floorFetchRatio: Summary;
+  /** Per round: the Lambda handler's spawn to first answer over floor + fetch, what the handler adds to that. */
+  readonly lambdaFloorFetchRatio: Summary;
 }
 
 const MARKS = ['main', 'runtime imported', 'handler imported', 'model loaded', 'answered'] as const;
@@ -88,6 +97,49 @@ mark('runtime imported');
 const [modelPath, input, features] = process.argv.slice(1);
 (async () => {
   const session = await ort.InferenceSession.create(fs.readFileSync(modelPath), { graphOptimizationLevel: 'all' });
+  mark('model loaded');
+  await session.run({ [input]: new ort.Tensor('float32', new Float32Array(Number(features)), [1, Number(features)]) });
+  mark('answered');
+})();`;
+
+// The least code that does what the Lambda configuration must do before its session exists: both pinned objects
+// fetched with SigV4-signed GETs over node:http (loopback here, HTTPS in AWS) while ONNX Runtime loads, each refused
+// unless its sha256 is the pinned one, then the session. No retries, messages or logs: this is the floor plus the
+// download, not a runtime.
+const FLOOR_FETCH_PROBE = `${MARK_JS}
+const { createHash, createHmac } = require('node:crypto');
+const http = require('node:http');
+const env = process.env;
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const hmac = (key, text) => createHmac('sha256', key).update(text).digest();
+const EMPTY = sha256('');
+function get(key, pinned) {
+  const url = new URL(env.AWS_ENDPOINT_URL_S3 + '/' + env.MODEL_BUCKET + '/' + key);
+  const date = new Date().toISOString().replace(/[:-]|\\.\\d{3}/g, '');
+  const scope = date.slice(0, 8) + '/' + env.AWS_REGION + '/s3/aws4_request';
+  const signed = 'host;x-amz-content-sha256;x-amz-date';
+  const canonical = ['GET', url.pathname, '', 'host:' + url.host, 'x-amz-content-sha256:' + EMPTY, 'x-amz-date:' + date, '', signed, EMPTY].join('\\n');
+  const signingKey = hmac(hmac(hmac(hmac('AWS4' + env.AWS_SECRET_ACCESS_KEY, date.slice(0, 8)), env.AWS_REGION), 's3'), 'aws4_request');
+  const signature = createHmac('sha256', signingKey).update(['AWS4-HMAC-SHA256', date, scope, sha256(canonical)].join('\\n')).digest('hex');
+  const headers = { 'x-amz-content-sha256': EMPTY, 'x-amz-date': date,
+    authorization: 'AWS4-HMAC-SHA256 Credential=' + env.AWS_ACCESS_KEY_ID + '/' + scope + ', SignedHeaders=' + signed + ', Signature=' + signature };
+  return new Promise((resolve, reject) => http.get(url, { headers }, (response) => {
+    const chunks = [];
+    response.on('data', (chunk) => chunks.push(chunk));
+    response.once('end', () => {
+      const body = Buffer.concat(chunks);
+      if (response.statusCode !== 200 || sha256(body) !== pinned) reject(new Error(key + ' answered ' + response.statusCode));
+      else resolve(body);
+    });
+  }).once('error', reject));
+}
+const fetched = Promise.all([get(env.MODEL_KEY, env.MODEL_SHA256), get(env.MODEL_DESCRIPTOR_KEY, env.MODEL_DESCRIPTOR_SHA256)]);
+const ort = require('onnxruntime-node');
+mark('runtime imported');
+const [input, features] = process.argv.slice(1);
+(async () => {
+  const [model] = await fetched;
+  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all' });
   mark('model loaded');
   await session.run({ [input]: new ort.Tensor('float32', new Float32Array(Number(features)), [1, Number(features)]) });
   mark('answered');
@@ -196,15 +248,17 @@ export async function measureColdStarts(
     twin: ['-e', TWIN_PROBE, path.join(REPO_ROOT, 'scripts', 'start-local-server.js'), COLD_MODELS],
     lambda: ['--input-type=module', '-e', LAMBDA_PROBE, bundlePath, eventsPath],
     baseline: ['-e', BASELINE_PROBE, modelPath, benchCase.input, String(benchCase.features)],
+    floorFetch: ['-e', FLOOR_FETCH_PROBE, benchCase.input, String(benchCase.features)],
   };
   const bucket = await startS3ModelBucket(benchCase.model, modelPath);
   const environmentOf: Record<ColdStartKind, Record<string, string>> = {
     twin: {},
     baseline: {},
+    floorFetch: bucket.environment,
     lambda: { ...bucket.environment, ...LAMBDA_VARIABLES },
   };
-  const kinds: ColdStartKind[] = ['baseline', 'twin', 'lambda'];
-  const all: Record<ColdStartKind, ColdStartRun[]> = { twin: [], lambda: [], baseline: [] };
+  const kinds: ColdStartKind[] = ['baseline', 'floorFetch', 'twin', 'lambda'];
+  const all: Record<ColdStartKind, ColdStartRun[]> = { twin: [], lambda: [], baseline: [], floorFetch: [] };
   try {
     // One unmeasured round first: the OS page cache and the twin's bundle should be warm, as on a laptop that
     // has started the twin before; Lambda's own cold start (code download) is not something a laptop can show.
@@ -221,17 +275,22 @@ export async function measureColdStarts(
       (Object.keys(list[0]) as (keyof ColdStartRun)[]).map((key) => [key, summarize(list.map((run) => run[key]))]),
     ) as Record<keyof ColdStartRun, Summary>;
   const baselineTotals = all.baseline.map((run) => run.total - run.firstRun);
+  const floorFetchTotals = all.floorFetch.map((run) => run.total - run.firstRun);
   return {
     runs: all,
     phases: {
       twin: phaseSummaries(all.twin),
       lambda: phaseSummaries(all.lambda),
       baseline: phaseSummaries(all.baseline),
+      floorFetch: phaseSummaries(all.floorFetch),
     },
     baseline: summarize(baselineTotals),
     twinRatio: summarize(all.twin.map((run, index) => run.total / baselineTotals[index])),
     lambdaRatio: summarize(all.lambda.map((run, index) => run.total / baselineTotals[index])),
     lambdaInitRatio: summarize(all.lambda.map((run, index) => (run.total - run.firstRun) / baselineTotals[index])),
     lambdaFirstRequestRatio: summarize(all.lambda.map((run, index) => run.firstRun / all.baseline[index].firstRun)),
+    floorFetch: summarize(floorFetchTotals),
+    floorFetchRatio: summarize(floorFetchTotals.map((total, index) => total / baselineTotals[index])),
+    lambdaFloorFetchRatio: summarize(all.lambda.map((run, index) => run.total / floorFetchTotals[index])),
   };
 }
