@@ -4,7 +4,7 @@
 // the session ready, and the first request only runs the model.
 import { ModelEnvironment } from '../contract/environment.js';
 import { createApiGatewayHandler } from './api-gateway-handler.js';
-import { modelBackendsFromEnvironment } from './model/backends-from-environment.js';
+import { bucketRequestsWritten, modelBackendsFromEnvironment } from './model/backends-from-environment.js';
 import { ModelRegistry } from './model/model-registry.js';
 import { loadOnnxModel } from './model/onnx-model.js';
 import { ort } from './model/onnx-runtime.js';
@@ -26,11 +26,13 @@ const registry = new ModelRegistry(backends);
 // A failed load does not fail init (that would leave Lambda retrying init with no answer to send): loadAll never
 // throws, the registry logs the failure, and requests answer 503 with Retry-After until a retry succeeds.
 const loading = registry.loadAll();
-// While the model's GET waits on the network, ONNX Runtime is imported (the dlopen of its library, 10-40 ms of CPU),
-// and then what the first trace will send with (3-5 ms): both would otherwise run in front of the download or after
-// it, or in front of the first answer. A forwarding function has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's load fails on it and
-// reports it, and init still completes (requests answer 503), as without this head start.
-setImmediate(() => {
+// While the model's GETs wait for S3's answer, ONNX Runtime is imported (the dlopen of its library, 10-40 ms of CPU),
+// and then what the first trace will send with (3-5 ms): both would otherwise run after the download, in front of the
+// first answer. Not before the requests are written, though: the connection, the TLS handshake and the write each
+// need the event loop, and a synchronous import in front of them held the requests back by its whole duration.
+// A forwarding function has no ONNX Runtime to import. A runtime that fails to load is not an error here: the model's
+// load fails on it and reports it, and init still completes (requests answer 503), as without this head start.
+void bucketRequestsWritten().then(() => {
   try {
     if (!process.env[ModelEnvironment.sagemakerEndpoint]) ort();
   } catch {

@@ -90,6 +90,14 @@ export function modelBackendsFromEnvironment(place: PlaceModel, env: NodeJS.Proc
   return local.sources.map((source) => new OnnxRuntimeBackend(source, place));
 }
 
+/**
+ * Resolves once the model bucket's requests started so far are written to their sockets (see
+ * SignedS3Get.requestsWritten); at once when this process reads nothing from S3.
+ */
+export function bucketRequestsWritten(): Promise<void> {
+  return client?.requestsWritten() ?? Promise.resolve();
+}
+
 // A signed GET of its own rather than the S3 client, which took ~140 ms of init to import. A download retried inside
 // a request gets its subsegment from readPinnedS3Object; during init no trace exists.
 let client: SignedS3Get | undefined;

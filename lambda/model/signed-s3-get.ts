@@ -181,6 +181,8 @@ export class SignedS3Get implements S3ObjectReader {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly now: () => Date;
+  /** Each attempt whose request is not yet handed to the operating system, until it is (or fails). */
+  private readonly unwritten = new Set<Promise<void>>();
 
   constructor(private readonly options: SignedS3GetOptions) {
     this.maxAttempts = options.maxAttempts ?? 3;
@@ -200,6 +202,16 @@ export class SignedS3Get implements S3ObjectReader {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
       }
     }
+  }
+
+  /**
+   * Resolves once every request started so far is written to its socket (connected, TLS handshake done) or has
+   * failed: from then on only the server's answer is awaited, and the event loop is free for other work. Work that
+   * blocks the loop before then (a synchronous import) holds the request back, since the connection and the
+   * handshake each need the loop to advance.
+   */
+  requestsWritten(): Promise<void> {
+    return Promise.all(this.unwritten).then(() => undefined);
   }
 
   private async attempt(bucket: string, key: string): Promise<Uint8Array> {
@@ -231,6 +243,12 @@ export class SignedS3Get implements S3ObjectReader {
       outgoing.once('error', (error) =>
         reject(new S3GetError(`${location} could not be read: ${error.message}`, undefined, undefined, true)),
       );
+      const written = new Promise<void>((settled) => {
+        outgoing.once('finish', settled);
+        outgoing.once('close', settled);
+      });
+      this.unwritten.add(written);
+      void written.then(() => this.unwritten.delete(written));
       outgoing.end();
     });
   }

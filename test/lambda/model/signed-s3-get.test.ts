@@ -171,6 +171,38 @@ describe('the GET against a loopback server', () => {
     expect(seen[0].headers['x-amz-security-token']).toBe('session');
   });
 
+  it('says when its requests are written, while the answers are still awaited', async () => {
+    const held: ServerResponse[] = [];
+    answers = [(_, response) => held.push(response), (_, response) => held.push(response)];
+    const twoGets = reader();
+    const reads = Promise.all([twoGets.getObject('model-bucket', 'a'), twoGets.getObject('model-bucket', 'b')]);
+    await twoGets.requestsWritten();
+    // Both requests reach the server, yet neither read has an answer: the signal does not wait for one.
+    await new Promise<void>((resolve) => {
+      const check = () => (seen.length === 2 ? resolve() : setTimeout(check, 1));
+      check();
+    });
+    for (const response of held) response.writeHead(200).end('x');
+    expect((await reads).map((bytes) => Buffer.from(bytes).toString())).toEqual(['x', 'x']);
+    await expect(twoGets.requestsWritten()).resolves.toBeUndefined();
+  });
+
+  it('says its request is settled when the connection is refused', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = new SignedS3Get({
+      region: () => 'eu-west-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: () => CREDENTIALS,
+      maxAttempts: 1,
+    });
+    const failure = refused.getObject('model-bucket', 'k').catch((error: Error) => error);
+    await refused.requestsWritten();
+    expect(String(await failure)).toMatch(/s3:\/\/model-bucket\/k could not be read: connect ECONNREFUSED/);
+  });
+
   it('refuses to read without credentials, saying where they come from', async () => {
     await expect(signedS3GetFromEnvironment({ AWS_REGION: 'eu-west-1' }).getObject('b', 'k')).rejects.toThrow(
       /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set/,
