@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
+import type * as Dgram from 'node:dgram';
 
 /**
  * X-Ray subsegments of a Lambda invocation, sent to the daemon as the X-Ray SDK sends them: one JSON document per
@@ -8,6 +8,18 @@ import { createSocket } from 'node:dgram';
  * SDK did here; it does not need the SDK's context propagation, sampling rules or client patching, which were half
  * of the handler's bundle and ~10 ms of its init.
  */
+
+let dgram: typeof Dgram | undefined;
+
+/**
+ * node:dgram, loaded on first use rather than imported: an import is loaded (1-3 ms, with the modules it pulls in)
+ * before any of the handler's code runs, in front of the model's GET, while warmSegmentSending loads it in the wait
+ * for S3's answer. `require` is defined in the ES module bundle too (see the esbuild banner).
+ */
+function createSocket(type: Dgram.SocketType): Dgram.Socket {
+  dgram ??= require('node:dgram') as typeof Dgram;
+  return dgram.createSocket(type);
+}
 
 /** The invocation's trace, from the `Root=...;Parent=...;Sampled=...` header Lambda sets for each invocation. */
 export interface TraceHeader {
