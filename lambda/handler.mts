@@ -38,7 +38,9 @@ void bucketRequestsWritten().then(() => {
   } catch {
     // Reported by the model's load, which requires it again.
   }
-  setImmediate(warmTracing);
+  // One loop turn later, after the I/O already waiting: an answer that arrived during the import is read (and the
+  // session created) first, and the warm-up runs in the next wait instead of in front of it.
+  setImmediate(() => setImmediate(warmTracing));
 });
 await loading;
 
