@@ -324,6 +324,33 @@ async function main(): Promise<void> {
       rows.push(summaryRow('cold start', subject, 'spawn → first answer', phases.total, 'ms'));
     }
     rows.push(summaryRow('cold start', 'baseline', 'node + ORT import + session', cold.baseline, 'ms'));
+    const fetch = cold.phases.floorFetch;
+    rows.push(summaryRow('cold start', 'floor + fetch (mnist)', 'node start', fetch.nodeStart, 'ms'));
+    rows.push(
+      summaryRow(
+        'cold start',
+        'floor + fetch (mnist)',
+        'import onnxruntime-node, GETs sent',
+        fetch.runtimeImport,
+        'ms',
+      ),
+    );
+    rows.push(
+      summaryRow('cold start', 'floor + fetch (mnist)', 'GETs answered + sha256 + session', fetch.modelLoad, 'ms'),
+    );
+    rows.push(
+      summaryRow(
+        'cold start',
+        'floor + fetch',
+        'node + ORT import + signed GETs + sha256 + session',
+        cold.floorFetch,
+        'ms',
+      ),
+    );
+    rows.push(summaryRow('cold start', '(floor + fetch)/baseline', 'ratio, per round', cold.floorFetchRatio, '×', 2));
+    rows.push(
+      summaryRow('cold start', 'lambda/(floor + fetch)', 'ratio, per round', cold.lambdaFloorFetchRatio, '×', 2),
+    );
     rows.push(summaryRow('cold start', 'twin/baseline', 'ratio, per round', cold.twinRatio, '×', 2));
     rows.push(summaryRow('cold start', 'lambda/baseline', 'ratio, per round', cold.lambdaRatio, '×', 2));
     rows.push(
