@@ -146,8 +146,12 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
   let statusCode: number | undefined = 500;
   const answer = (status: number, body: string | Buffer, headers: Record<string, string> = {}) => {
     statusCode = status;
-    // An explicit length: no chunked encoding for an answer known in full, and HEAD gets GET's length.
-    response.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+    // An explicit length: no chunked encoding for an answer known in full, and HEAD gets GET's length. A flat list of
+    // names and values, which Node writes as it is, instead of a copy of the headers object per answer.
+    const head: string[] = [];
+    for (const name in headers) head.push(name, headers[name] as string);
+    head.push('content-length', String(Buffer.byteLength(body)));
+    response.writeHead(status, head);
     response.end(body);
   };
   const answerJson = (status: number, body: object) =>
@@ -167,7 +171,7 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     const binary = isBinaryBody(request.headers['content-type']);
     const body = await readBody(request, response, eventBodyLimit(binary));
     checkEventBodySize(body, binary);
-    const event = toApiGatewayEvent(request, target, body);
+    const event = toApiGatewayEvent(request, target, body, binary);
     const result = await twin.handler(event, localLambdaContext(event.requestContext.requestId));
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
     const headers = (result.headers ?? {}) as Record<string, string>;
