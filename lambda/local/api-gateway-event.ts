@@ -36,18 +36,12 @@ export function toApiGatewayEvent(
     headers[name] = value;
     append(multiValueHeaders, name, value);
   }
-  const query: Record<string, string> = Object.create(null);
-  const multiValueQuery: Record<string, string[]> = Object.create(null);
-  for (const [name, value] of target.query) {
-    query[name] = value;
-    append(multiValueQuery, name, value);
-  }
   return proxyEvent({
     method: request.method ?? 'GET',
     path: target.path,
     headers,
     multiValueHeaders,
-    ...(target.query.size > 0 && { query: { single: query, multi: multiValueQuery } }),
+    ...(target.query.size > 0 && { query: queryMaps(target.query) }),
     body: body.byteLength === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: body.byteLength > 0 && binary,
     stage,
@@ -56,6 +50,16 @@ export function toApiGatewayEvent(
     userAgent: request.headers['user-agent'] ?? null,
     protocol: `HTTP/${request.httpVersion}`,
   });
+}
+
+function queryMaps(query: URLSearchParams): { single: Record<string, string>; multi: Record<string, string[]> } {
+  const single: Record<string, string> = Object.create(null);
+  const multi: Record<string, string[]> = Object.create(null);
+  for (const [name, value] of query) {
+    single[name] = value;
+    append(multi, name, value);
+  }
+  return { single, multi };
 }
 
 function append(lists: Record<string, string[]>, name: string, value: string): void {
