@@ -57,14 +57,16 @@ export function decodeInferRequest(
   }
   const inputs = decodeInputs(body.inputs, model, options.binaryData);
   const { outputs, binaryOutputs } = decodeRequestedOutputs(body.outputs, model, binaryOutput);
-  return {
-    ...(id !== undefined && { id }),
-    ...(parameters !== undefined && { parameters }),
-    inputs,
-    outputs,
-    ...(binaryOutputs.length > 0 && { binaryOutputs }),
-  };
+  // Optional parts assigned, not spread into the literal: V8 allocates an object that starts with a spread so that it
+  // outlives the young generation, and one per request filled the old one (a server's full GCs, measured).
+  const decoded: Mutable<InferRequest> = { inputs, outputs };
+  if (id !== undefined) decoded.id = id;
+  if (parameters !== undefined) decoded.parameters = parameters;
+  if (binaryOutputs.length > 0) decoded.binaryOutputs = binaryOutputs;
+  return decoded;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function decodeInputs(inputs: unknown, model: ModelSpec, binaryData: Uint8Array | undefined): Tensor[] {
   // Only for messages: built when one is thrown, since formatting every input's shape cost each request a microsecond.
