@@ -143,39 +143,38 @@ interface Twin {
 
 async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const started = performance.now();
+  // Undefined once the client is gone: nothing was answered, so the request log has no status to show.
   let statusCode: number | undefined = 500;
-  const answer = (status: number, body: string | Buffer, headers: Record<string, string> = {}) => {
-    statusCode = status;
-    // An explicit length: no chunked encoding for an answer known in full, and HEAD gets GET's length.
-    response.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
-    response.end(body);
-  };
-  const answerJson = (status: number, body: object) =>
-    answer(status, JSON.stringify(body), { 'content-type': 'application/json' });
   try {
     const target = parseRequestTarget(request.url ?? '/');
     const pageAnswer = twin.playground(request.method, target.path);
     if (pageAnswer !== undefined) {
       const page = await pageAnswer;
-      return answer(page.status, page.body, page.headers);
+      statusCode = writeAnswer(response, page.status, page.body, page.headers);
+      return;
     }
     // Until the models are loaded, readiness answers at once instead of waiting for the load as other requests do.
     const probe = request.method === 'GET' || request.method === 'HEAD';
     if (!twin.loaded() && probe && target.path === '/v2/health/ready') {
-      return answerJson(503, { ready: false });
+      statusCode = writeJson(response, 503, { ready: false });
+      return;
     }
     const binary = isBinaryBody(request.headers['content-type']);
     const body = await readBody(request, response, eventBodyLimit(binary));
     checkEventBodySize(body, binary);
-    const event = toApiGatewayEvent(request, target, body);
+    const event = toApiGatewayEvent(request, target, body, binary);
     const result = await twin.handler(event, localLambdaContext(event.requestContext.requestId));
     // The handler only sets string headers; the proxy result's type also allows numbers and booleans.
     const headers = (result.headers ?? {}) as Record<string, string>;
     const afterAnswer = twin.afterAnswer();
     if (afterAnswer !== undefined) response.once('finish', () => afterAnswer(event, result));
-    answer(result.statusCode, result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body, headers);
+    const answer = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    statusCode = writeAnswer(response, result.statusCode, answer, headers);
   } catch (error) {
-    if (error instanceof BadRequestTargetError) return answerJson(400, { error: error.message });
+    if (error instanceof BadRequestTargetError) {
+      statusCode = writeJson(response, 400, { error: error.message });
+      return;
+    }
     if (error instanceof BodyTooLargeError) {
       // The answer goes out at once; the rest of the body is not read, beyond a short bounded linger.
       statusCode = 413;
@@ -189,7 +188,8 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
     console.error(`local server: ${request.method} ${request.url} failed: ${(error as Error).stack}`);
     statusCode = 500;
     if (!response.headersSent) {
-      return answerJson(500, { error: 'internal error in the local server; see its log' });
+      writeJson(response, 500, { error: 'internal error in the local server; see its log' });
+      return;
     }
     response.end();
   } finally {
@@ -197,6 +197,30 @@ async function serveHttp(twin: Twin, request: IncomingMessage, response: ServerR
       logRequest(request.method, request.url, statusCode, performance.now() - started);
     }
   }
+}
+
+/**
+ * Writes a whole answer and returns its status. Module functions rather than closures over each request: two
+ * closures and their shared context were allocated per request only to be called once.
+ */
+function writeAnswer(
+  response: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  headers: Readonly<Record<string, string>> = {},
+): number {
+  // An explicit length: no chunked encoding for an answer known in full, and HEAD gets GET's length. A flat list of
+  // names and values, which Node writes as it is, instead of a copy of the headers object per answer.
+  const head: string[] = [];
+  for (const name in headers) head.push(name, headers[name] as string);
+  head.push('content-length', String(Buffer.byteLength(body)));
+  response.writeHead(status, head);
+  response.end(body);
+  return status;
+}
+
+function writeJson(response: ServerResponse, status: number, body: object): number {
+  return writeAnswer(response, status, JSON.stringify(body), { 'content-type': 'application/json' });
 }
 
 function serverUrl(server: Server, host: string): string {

@@ -10,17 +10,21 @@ import type { RequestTarget } from './request-target';
  * through as text (a missing Content-Type counts as JSON); the local server does the same.
  */
 export function isBinaryBody(contentType: string | undefined): boolean {
-  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === BINARY_MEDIA_TYPE;
+  // Most requests say exactly "application/json": answered without splitting and lowercasing a copy.
+  if (contentType === undefined || contentType === 'application/json') return false;
+  return contentType.split(';', 1)[0]?.trim().toLowerCase() === BINARY_MEDIA_TYPE;
 }
 
 /**
  * Builds the REST API proxy event that API Gateway would send to the function for this HTTP request, so the local
- * server exercises exactly the code path that runs in Lambda. The target is parsed first (`parseRequestTarget`).
+ * server exercises exactly the code path that runs in Lambda. The target is parsed first (`parseRequestTarget`);
+ * `binary` is `isBinaryBody` of its Content-Type, when the caller has it already.
  */
 export function toApiGatewayEvent(
   request: IncomingMessage,
   target: RequestTarget,
   body: Buffer,
+  binary = isBinaryBody(request.headers['content-type']),
   stage = 'local',
 ): APIGatewayProxyEvent {
   // Maps without a prototype: a header or query parameter may be named "__proto__", "toString" or "constructor".
@@ -32,19 +36,12 @@ export function toApiGatewayEvent(
     headers[name] = value;
     append(multiValueHeaders, name, value);
   }
-  const query: Record<string, string> = Object.create(null);
-  const multiValueQuery: Record<string, string[]> = Object.create(null);
-  for (const [name, value] of target.query) {
-    query[name] = value;
-    append(multiValueQuery, name, value);
-  }
-  const binary = isBinaryBody(request.headers['content-type']);
   return proxyEvent({
     method: request.method ?? 'GET',
     path: target.path,
     headers,
     multiValueHeaders,
-    ...(target.query.size > 0 && { query: { single: query, multi: multiValueQuery } }),
+    ...(target.query.size > 0 && { query: queryMaps(target.query) }),
     body: body.byteLength === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: body.byteLength > 0 && binary,
     stage,
@@ -53,6 +50,16 @@ export function toApiGatewayEvent(
     userAgent: request.headers['user-agent'] ?? null,
     protocol: `HTTP/${request.httpVersion}`,
   });
+}
+
+function queryMaps(query: URLSearchParams): { single: Record<string, string>; multi: Record<string, string[]> } {
+  const single: Record<string, string> = Object.create(null);
+  const multi: Record<string, string[]> = Object.create(null);
+  for (const [name, value] of query) {
+    single[name] = value;
+    append(multi, name, value);
+  }
+  return { single, multi };
 }
 
 function append(lists: Record<string, string[]>, name: string, value: string): void {

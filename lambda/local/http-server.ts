@@ -17,18 +17,17 @@ type Listener = (request: IncomingMessage, response: ServerResponse) => void;
  *   sent; any other expectation gets the 417 Node would send, with the `{"error"}` body.
  */
 export function createHttpServer(listener: Listener): Server {
-  const server = createServer(listener);
+  const answering = new WeakMap<Socket, ServerResponse>();
+  // One listener that does both: with two, every request's event copies the listener list before calling them.
+  const answer: Listener = (request, response) => {
+    answering.set(request.socket, response);
+    listener(request, response);
+  };
+  const server = createServer(answer);
   // Undocumented but public, and the only switch: with it, Node's HTTP server keeps the connection open for the
   // answer when the client ends its side, and closes it after that answer.
   Object.assign(server, { httpAllowHalfOpen: true });
-  const answering = new WeakMap<Socket, ServerResponse>();
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    answering.set(request.socket, response);
-  });
-  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    answering.set(request.socket, response);
-    listener(request, response);
-  });
+  server.on('checkContinue', answer);
   server.on('checkExpectation', (request: IncomingMessage) => {
     const expectation = request.headers.expect ?? '';
     answerAndClose(

@@ -41,14 +41,17 @@ export function readBody(request: IncomingMessage, response: ServerResponse, lim
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    let settled = false;
+    // The listeners stay: after "end" nothing more comes, and after a refusal or an error the flag ignores the rest.
+    // Taking three listeners off again cost every request more than the flag.
     const settle = (error?: Error) => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('error', onError);
+      if (settled) return;
+      settled = true;
       if (error === undefined) resolve(Buffer.concat(chunks, received));
       else reject(error);
     };
     const onData = (chunk: Buffer) => {
+      if (settled) return;
       received += chunk.byteLength;
       if (received <= limit.bytes) chunks.push(chunk);
       else settle(new BodyTooLargeError(limit.tooLarge(undefined)));
@@ -72,24 +75,26 @@ export function readBody(request: IncomingMessage, response: ServerResponse, lim
  * there, so its limit is exact before reading; a JSON body's escaping is counted after (`checkEventBodySize`).
  */
 export function eventBodyLimit(binary: boolean): BodyLimit {
-  if (binary) {
-    return {
-      bytes: MAX_BINARY_BODY_BYTES,
-      tooLarge: (bytes) =>
-        (bytes === undefined
-          ? `the binary request body is over ${MAX_BINARY_BODY_BYTES} bytes, which API Gateway base64-encodes to over `
-          : `the binary request body is ${bytes} bytes, which API Gateway base64-encodes to `) +
-        `${Math.ceil((bytes ?? MAX_BINARY_BODY_BYTES) / 3) * 4}; a Lambda request holds ${LAMBDA_SYNC_PAYLOAD_BYTES} ` +
-        `bytes, so binary bodies can be at most ${MAX_BINARY_BODY_BYTES} bytes: send a smaller batch`,
-    };
-  }
-  return {
-    bytes: MAX_EVENT_BODY_BYTES,
-    tooLarge: (bytes) =>
-      `the request body is ${bytes === undefined ? '' : `${bytes} bytes, `}over the ${MAX_EVENT_BODY_BYTES} bytes a ` +
-      `Lambda request can carry (${LAMBDA_SYNC_PAYLOAD_BYTES} for the whole event); send a smaller batch`,
-  };
+  return binary ? BINARY_BODY_LIMIT : JSON_BODY_LIMIT;
 }
+
+// Built once: every request asks for one of the two.
+const BINARY_BODY_LIMIT: BodyLimit = {
+  bytes: MAX_BINARY_BODY_BYTES,
+  tooLarge: (bytes) =>
+    (bytes === undefined
+      ? `the binary request body is over ${MAX_BINARY_BODY_BYTES} bytes, which API Gateway base64-encodes to over `
+      : `the binary request body is ${bytes} bytes, which API Gateway base64-encodes to `) +
+    `${Math.ceil((bytes ?? MAX_BINARY_BODY_BYTES) / 3) * 4}; a Lambda request holds ${LAMBDA_SYNC_PAYLOAD_BYTES} ` +
+    `bytes, so binary bodies can be at most ${MAX_BINARY_BODY_BYTES} bytes: send a smaller batch`,
+};
+
+const JSON_BODY_LIMIT: BodyLimit = {
+  bytes: MAX_EVENT_BODY_BYTES,
+  tooLarge: (bytes) =>
+    `the request body is ${bytes === undefined ? '' : `${bytes} bytes, `}over the ${MAX_EVENT_BODY_BYTES} bytes a ` +
+    `Lambda request can carry (${LAMBDA_SYNC_PAYLOAD_BYTES} for the whole event); send a smaller batch`,
+};
 
 /**
  * Refuses a body that API Gateway would turn into an event over Lambda's limit: a JSON body grows by its escaped

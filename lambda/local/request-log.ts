@@ -9,8 +9,17 @@ const MAX_PENDING = 1000;
 let pending: string[] = [];
 let timer: NodeJS.Timeout | undefined;
 
+/** The last line's timestamp: requests answered within the same millisecond share it instead of formatting it again. */
+let stampedAt = Number.NaN;
+let stamp = '';
+
 export function logRequest(method: string | undefined, url: string | undefined, status: number, ms: number): void {
-  const waiting = pending.push(`${new Date().toISOString()} ${method} ${url} ${status} ${ms.toFixed(1)} ms`);
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  const waiting = pending.push(`${stamp} ${method} ${url} ${status} ${ms.toFixed(1)} ms`);
   if (waiting >= MAX_PENDING) flushRequestLog();
   // Unreferenced: a pending line never keeps the process alive; an exiting process writes it on its way out.
   else if (timer === undefined) timer = setTimeout(flushRequestLog, FLUSH_MS).unref();

@@ -66,6 +66,20 @@ describe('encodeInferResponse', () => {
     expect(response.outputs.map((output) => output.name)).toEqual(['label', 'probabilities']);
   });
 
+  it('writes the keys in the protocol order, so the answer is the same text whichever way it is built', () => {
+    const request: InferRequest = {
+      id: 'req-7',
+      inputs: [],
+      outputs: ['label', 'probabilities'],
+      binaryOutputs: ['probabilities'],
+    };
+    expect(JSON.stringify(encodeInferResponse(classifier, request, [label, probabilities], []))).toBe(
+      '{"model_name":"classifier","model_version":"3","id":"req-7","outputs":[' +
+        '{"name":"label","datatype":"INT64","shape":[2],"data":[1,0]},' +
+        '{"name":"probabilities","datatype":"FP32","shape":[2,2],"parameters":{"binary_data_size":16}}]}',
+    );
+  });
+
   it('leaves out the id when the request had none', () => {
     const response = encodeInferResponse(classifier, { inputs: [], outputs: ['label'] }, [label]);
     expect(response).not.toHaveProperty('id');
