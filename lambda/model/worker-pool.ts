@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../protocol/tensor';
 import type { LoadedModel } from './model-backend';
+import { WaitingSlots } from './waiting-slots';
 import type { WorkerReply, WorkerRequest } from './worker-messages';
 
 export interface TimedRun {
@@ -27,7 +28,7 @@ class PoolWorker {
   readonly models = new Map<number, number>();
   readonly loads = new Map<number, Waiting<LoadedModel['spec']>>();
   readonly unloads = new Map<number, () => void>();
-  readonly runs = new Map<number, Waiting<TimedRun>>();
+  readonly runs = new WaitingSlots<Waiting<TimedRun>>();
   exitError: Error | undefined;
 
   constructor(script: string, onExit: (worker: PoolWorker) => void) {
@@ -39,10 +40,9 @@ class PoolWorker {
     this.worker.on('exit', (code) => {
       this.exitError ??= new Error(`a model worker thread exited with code ${code}`);
       const error = this.exitError;
-      for (const waiting of [...this.loads.values(), ...this.runs.values()]) waiting.reject(error);
+      for (const waiting of [...this.loads.values(), ...this.runs.takeAll()]) waiting.reject(error);
       for (const done of this.unloads.values()) done();
       this.loads.clear();
-      this.runs.clear();
       this.unloads.clear();
       onExit(this);
     });
@@ -73,12 +73,10 @@ class PoolWorker {
         this.unloads.delete(reply.model);
         return;
       case 'result':
-        this.runs.get(reply.id)?.resolve({ outputs: reply.outputs, runMs: reply.runMs });
-        this.runs.delete(reply.id);
+        this.runs.take(reply.id)?.resolve({ outputs: reply.outputs, runMs: reply.runMs });
         return;
       case 'error':
-        this.runs.get(reply.id)?.reject(new Error(reply.message));
-        this.runs.delete(reply.id);
+        this.runs.take(reply.id)?.reject(new Error(reply.message));
         return;
     }
   }
@@ -96,7 +94,6 @@ class PoolWorker {
 export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private nextModel = 0;
-  private nextRun = 0;
 
   constructor(
     private readonly script: string,
@@ -135,10 +132,15 @@ export class WorkerPool {
     const runTimed = (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<TimedRun> => {
       if (host.exitError !== undefined) return Promise.reject(host.exitError);
       if (released) return Promise.reject(new Error(`model ${spec.name} version ${spec.version} was unloaded`));
-      const id = this.nextRun++;
       return new Promise<TimedRun>((resolve, reject) => {
-        host.runs.set(id, { resolve, reject });
-        host.send({ kind: 'run', id, model, inputs, outputNames });
+        const id = host.runs.add({ resolve, reject });
+        try {
+          host.send({ kind: 'run', id, model, inputs, outputNames });
+        } catch (error) {
+          // Inputs the worker cannot be sent: nothing will answer this id.
+          host.runs.take(id);
+          reject(error);
+        }
       });
     };
     return {
