@@ -3,7 +3,11 @@
  * session.run, JSON.stringify, no validation and no logging. Serves every model of a repository folder at
  * POST /v2/models/<name>/infer, plus GET /v2/health/live so the event-loop test can probe it too.
  *
- *   node --import tsx bench/naive-server.ts --port 0 --models bench/models
+ *   node --import tsx bench/naive-server.ts --port 0 --models bench/models [--intra-op-threads 1]
+ *
+ * Its sessions keep ONNX Runtime's defaults, as an afternoon's server would: an intra-op pool of one thread per core
+ * that spins while it waits. `--intra-op-threads 1` computes on the calling thread only, as the twin's sessions do,
+ * to tell what the second core is worth from what the server's own code costs.
  */
 import * as fs from 'node:fs';
 import { createServer } from 'node:http';
@@ -18,13 +22,17 @@ interface RequestInput {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, models: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, models: { type: 'string' }, 'intra-op-threads': { type: 'string' } },
+  });
+  const threads = values['intra-op-threads'];
+  const options: InferenceSession.SessionOptions = threads === undefined ? {} : { intraOpNumThreads: Number(threads) };
   if (values.models === undefined) throw new Error('--models <folder> is required: the repository to serve');
   const folder = values.models;
   const sessions = new Map<string, InferenceSession>();
   for (const name of fs.readdirSync(folder).filter((entry) => !entry.startsWith('.'))) {
     const latest = fs.readdirSync(path.join(folder, name)).sort((a, b) => Number(b) - Number(a))[0];
-    sessions.set(name, await InferenceSession.create(path.join(folder, name, latest, 'model.onnx')));
+    sessions.set(name, await InferenceSession.create(path.join(folder, name, latest, 'model.onnx'), options));
   }
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/v2/health/live') {
