@@ -1,5 +1,6 @@
 import type { Tensor } from '../protocol/tensor';
 import type { LoadedModel } from './model-backend';
+import { RunsInFlight } from './runs-in-flight';
 import type { WorkerModel } from './worker-pool';
 
 /**
@@ -137,10 +138,7 @@ let runsInFlight = 0;
  * model's own record (given by tests that watch its choices).
  */
 export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs = new RunCosts()): LoadedModel {
-  // Counted, not kept in a set: a long-lived set holding each run's promise made the loaded local server promote
-  // ~450 bytes per small request into the old generation (node --trace-gc-nvp), paid for in full collections.
-  let runningInline = 0;
-  let runsSettled: { promise: Promise<void>; settle: () => void } | undefined;
+  const runningInline = new RunsInFlight();
   return {
     spec: pooled.spec,
     get isAlive() {
@@ -153,14 +151,13 @@ export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs =
       try {
         if (costs.runsInline(elements, alone)) {
           const started = startOfNextImmediate();
-          runningInline += 1;
+          runningInline.start();
           try {
             const outputs = await inline.run(inputs, outputNames);
             costs.record(elements, performance.now() - started.at);
             return outputs;
           } finally {
-            runningInline -= 1;
-            if (runningInline === 0) runsSettled?.settle();
+            runningInline.end();
           }
         }
         const { outputs, runMs } = await pooled.runTimed(inputs, outputNames);
@@ -171,15 +168,7 @@ export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs =
       }
     },
     async release() {
-      // A session released under a run would fail it: the runs already started finish first.
-      if (runningInline > 0) {
-        if (runsSettled === undefined) {
-          let settle = () => {};
-          const promise = new Promise<void>((resolve) => (settle = resolve));
-          runsSettled = { promise, settle };
-        }
-        await runsSettled.promise;
-      }
+      await runningInline.finished();
       await Promise.all([pooled.release(), inline.release()]);
     },
   };

@@ -1,12 +1,13 @@
 import { parentPort } from 'node:worker_threads';
 import type { LoadedModel } from './model-backend';
 import { loadOnnxModel, POOLED_SESSION_OPTIONS } from './onnx-model';
+import { RunsInFlight } from './runs-in-flight';
 import type { WorkerReply, WorkerRequest } from './worker-messages';
 
 interface Hosted {
   readonly model: Promise<LoadedModel>;
   /** Runs asked of this model and not answered yet: an unload waits for them, never releases under a run. */
-  readonly running: Set<Promise<unknown>>;
+  readonly running: RunsInFlight;
 }
 
 /**
@@ -24,7 +25,7 @@ export function serveModelsInThisThread(): void {
     switch (request.kind) {
       case 'load': {
         const model = loadOnnxModel(request.name, request.version, request.bytes, POOLED_SESSION_OPTIONS);
-        hosted.set(request.model, { model, running: new Set() });
+        hosted.set(request.model, { model, running: new RunsInFlight() });
         model.then(
           (loaded) => reply({ kind: 'loaded', model: request.model, spec: loaded.spec }),
           (error: Error) => {
@@ -41,14 +42,14 @@ export function serveModelsInThisThread(): void {
           return;
         }
         const started = performance.now();
-        const run = entry.model
+        entry.running.start();
+        void entry.model
           .then((model) => model.run(request.inputs, request.outputNames))
           .then(
             (outputs) => reply({ kind: 'result', id: request.id, outputs, runMs: performance.now() - started }),
             (error: Error) => reply({ kind: 'error', id: request.id, message: error.message }),
-          );
-        entry.running.add(run);
-        void run.finally(() => entry.running.delete(run));
+          )
+          .finally(() => entry.running.end());
         return;
       }
       case 'unload': {
@@ -63,7 +64,7 @@ export function serveModelsInThisThread(): void {
 }
 
 async function unload(entry: Hosted): Promise<void> {
-  await Promise.allSettled(entry.running);
+  await entry.running.finished();
   const model = await entry.model.catch(() => undefined);
   await model?.release();
 }
