@@ -55,6 +55,8 @@ interface ServeOptions {
   readonly capture?: LocalCaptureOption;
   /** At most this many model versions hold a session at once. @default - no limit */
   readonly maxLoadedModels?: number;
+  /** How long a core spins after each request for the next (spin-wait.ts); 0 turns it off. @default 2 */
+  readonly spinWaitMs?: number;
 }
 
 export interface LocalServer {
@@ -109,9 +111,12 @@ export async function serveModels(
     afterAnswer,
     playground,
   };
-  const server = createHttpServer((request, response) => {
-    void serveHttp(twin, request, response);
-  });
+  const server = createHttpServer(
+    (request, response) => {
+      void serveHttp(twin, request, response);
+    },
+    { ...(options.spinWaitMs !== undefined && { spinWaitMs: options.spinWaitMs }) },
+  );
   // Listening before the models load reports a port in use at once; until they are loaded, readiness is 503 and
   // other requests wait for the load, as they wait for a Lambda function's init.
   await listen(server, options.port, options.host);

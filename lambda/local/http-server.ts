@@ -2,8 +2,14 @@ import { createServer, type IncomingMessage, maxHeaderSize, type Server, type Se
 import type { Socket } from 'node:net';
 import { quote } from '../protocol/json';
 import { answerAndClose, isClosing } from './answer-and-close';
+import { DEFAULT_SPIN_WAIT_MS, spinWait } from './spin-wait';
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface HttpServerOptions {
+  /** How long one core spins after each request, for the next one's sake (spin-wait.ts); 0 turns it off. */
+  readonly spinWaitMs?: number;
+}
 
 /**
  * An HTTP server for the local twin and the SageMaker container, with what Node's defaults lack for hostile or
@@ -15,11 +21,18 @@ type Listener = (request: IncomingMessage, response: ServerResponse) => void;
  *   instead of a bare status line, whenever the connection can still carry an answer;
  * - `Expect: 100-continue` is left to the listener (`readBody`), so that an oversized body is refused before it is
  *   sent; any other expectation gets the 417 Node would send, with the `{"error"}` body.
+ * It also keeps a core awake between one client's requests (spin-wait.ts), unless `spinWaitMs` is 0.
  */
-export function createHttpServer(listener: Listener): Server {
+export function createHttpServer(listener: Listener, options: HttpServerOptions = {}): Server {
   const answering = new WeakMap<Socket, ServerResponse>();
-  // One listener that does both: with two, every request's event copies the listener list before calling them.
+  const spinner = spinWait(options.spinWaitMs ?? DEFAULT_SPIN_WAIT_MS);
+  // One listener that does all: with several, every request's event copies the listener list before calling them.
   const answer: Listener = (request, response) => {
+    if (spinner !== undefined) {
+      spinner.requestStarted();
+      // 'close' comes once per answer, whether it was sent in full or its connection was lost.
+      response.on('close', spinner.requestEnded);
+    }
     answering.set(request.socket, response);
     listener(request, response);
   };

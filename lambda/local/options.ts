@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { fieldList } from '../monitoring/capture-sampling';
 import { parseShadowOptions, type ShadowOption } from '../shadow/shadow-option';
+import { DEFAULT_SPIN_WAIT_MS, parseSpinWaitMs } from './spin-wait';
 
 /** How the local server is started: the command line first, then the environment, then these defaults. */
 export interface LocalServerOptions {
@@ -15,6 +16,8 @@ export interface LocalServerOptions {
   readonly capture?: LocalCaptureOption;
   /** At most this many model versions hold a session at once (`--max-loaded-models`). @default - no limit */
   readonly maxLoadedModels?: number;
+  /** How long a core spins after each request for the next (`--spin-wait-ms`, spin-wait.ts); 0 turns it off. */
+  readonly spinWaitMs: number;
 }
 
 /** What the local twin captures, and where. */
@@ -45,6 +48,10 @@ Options:
   --max-loaded-models <n>
                     keep at most n model versions loaded; loading another releases the least recently
                     used, which loads again on its next request   (env MAX_LOADED_MODELS, default no limit)
+  --spin-wait-ms <ms>
+                    after each request, keep one core spinning at the lowest priority for up to <ms>, so
+                    that one client's next request finds it awake (Linux; paused while requests overlap;
+                    0 turns it off)                              (env SPIN_WAIT_MS, default ${DEFAULT_SPIN_WAIT_MS})
   --shadow <name>=<version>[@rate]
                     after answering a share (rate, default 1) of <name>'s inferences, run them on <version>
                     too and print how the answers agree (EMF metric lines); repeat for other models
@@ -84,6 +91,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): L
     modelsDir: values.models ?? (env.MODELS_DIR || DEFAULT_MODELS_DIR),
     allVersions: values['all-versions'],
     ...maxLoadedModelsOption(values['max-loaded-models'] ?? (env.MAX_LOADED_MODELS || undefined)),
+    spinWaitMs: parseSpinWaitMs(
+      values['spin-wait-ms'] ?? env.SPIN_WAIT_MS,
+      values['spin-wait-ms'] === undefined ? 'SPIN_WAIT_MS' : '--spin-wait-ms',
+    ),
     ...(values.shadow && { shadow: parseShadowOptions(values.shadow) }),
     ...captureOption(values),
   };
@@ -138,6 +149,7 @@ function parseCommandLine(argv: readonly string[]) {
         models: { type: 'string' },
         'all-versions': { type: 'boolean', default: false },
         'max-loaded-models': { type: 'string' },
+        'spin-wait-ms': { type: 'string' },
         shadow: { type: 'string', multiple: true },
         capture: { type: 'string' },
         'capture-sample': { type: 'string' },

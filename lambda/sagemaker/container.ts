@@ -5,6 +5,7 @@ import { createHttpServer } from '../local/http-server';
 import { listen } from '../local/listen';
 import { type BodyLimit, BodyTooLargeError, ClientClosedError, readBody } from '../local/read-body';
 import { BadRequestTargetError, parseRequestTarget } from '../local/request-target';
+import { parseSpinWaitMs } from '../local/spin-wait';
 import { modelBackendsFromEnvironment } from '../model/backends-from-environment';
 import type { ModelBackend, PlaceModel } from '../model/model-backend';
 import { ModelRegistry } from '../model/model-registry';
@@ -53,9 +54,12 @@ export async function startSageMakerContainer(
     );
   }
   const registry = new ModelRegistry(backends);
-  const server = createHttpServer((request, response) => {
-    void answer(registry, model, request, response);
-  });
+  const server = createHttpServer(
+    (request, response) => {
+      void answer(registry, model, request, response);
+    },
+    { spinWaitMs: parseSpinWaitMs(env.SPIN_WAIT_MS, 'SPIN_WAIT_MS') },
+  );
   await listen(server, bindPort(env.SAGEMAKER_BIND_TO_PORT), host);
   void registry.loadAll();
   const address = server.address();

@@ -2,18 +2,40 @@ import { HelpRequested, parseOptions, USAGE } from '../../../lambda/local/option
 
 describe('local server options', () => {
   it('defaults to port 8080 on loopback, the models folder and the highest version only', () => {
-    expect(parseOptions([], {})).toEqual({ port: 8080, host: '127.0.0.1', modelsDir: 'models', allVersions: false });
+    expect(parseOptions([], {})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      modelsDir: 'models',
+      allVersions: false,
+      spinWaitMs: 2,
+    });
   });
 
   it('reads PORT, HOST and MODELS_DIR, and lets the command line win over them', () => {
     const env = { PORT: '9000', HOST: '0.0.0.0', MODELS_DIR: 'elsewhere' };
-    expect(parseOptions([], env)).toEqual({ port: 9000, host: '0.0.0.0', modelsDir: 'elsewhere', allVersions: false });
+    expect(parseOptions([], env)).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      modelsDir: 'elsewhere',
+      allVersions: false,
+      spinWaitMs: 2,
+    });
     expect(parseOptions(['--port', '0', '--host', '::1', '--models', 'm', '--all-versions'], env)).toEqual({
       port: 0,
       host: '::1',
       modelsDir: 'm',
       allVersions: true,
+      spinWaitMs: 2,
     });
+  });
+
+  it('reads the spin window from --spin-wait-ms or SPIN_WAIT_MS, 0 turning it off', () => {
+    expect(parseOptions([], { SPIN_WAIT_MS: '0' })).toMatchObject({ spinWaitMs: 0 });
+    expect(parseOptions(['--spin-wait-ms', '0.5'], { SPIN_WAIT_MS: '7' })).toMatchObject({ spinWaitMs: 0.5 });
+    expect(() => parseOptions(['--spin-wait-ms', 'soon'], {})).toThrow(
+      '--spin-wait-ms must be a number of milliseconds from 0 (off) to 1000, got "soon"',
+    );
+    expect(() => parseOptions([], { SPIN_WAIT_MS: '-1' })).toThrow(/^SPIN_WAIT_MS must be/);
   });
 
   it.each([['--help'], ['-h'], ['--port', '1', '--help']])('asks for the usage with %s', (...argv) => {
@@ -25,6 +47,7 @@ describe('local server options', () => {
       expect(USAGE).toContain(text);
     }
     expect(USAGE).toContain('--all-versions');
+    for (const text of ['--spin-wait-ms', 'SPIN_WAIT_MS', 'default 2)']) expect(USAGE).toContain(text);
   });
 
   it.each<[string[], NodeJS.ProcessEnv, RegExp]>([
