@@ -1,6 +1,7 @@
 import type { Tensor } from '../protocol/tensor';
 import type { LoadedModel } from './model-backend';
 import { RunsInFlight } from './runs-in-flight';
+import { endServerRun, startServerRun } from './server-runs';
 import type { WorkerModel } from './worker-pool';
 
 /**
@@ -14,10 +15,13 @@ export const INLINE_RUN_BUDGET_MS = 0.05;
  * The longest a run may take on the event loop when no other run is in flight in the server. With nothing waiting
  * behind it, a run there costs nobody anything, and the trip to a worker it saves is 65–140 µs of the request's
  * latency plus the worker's wake-up (a worker idle between requests runs mnist b1 in 90–470 µs against 11 µs on a
- * busy thread): one connection's requests never overlap, so at the budget above they spent their time hopping. A
- * request that arrives meanwhile waits at most this long, and from then on the stricter budget applies.
+ * busy thread): one connection's requests never overlap, so at the budget above they spent their time hopping. For
+ * longer runs the worker is slower too: the bench's 6 MB MLP ran 32 rows in 1.0–1.1 ms there plus 0.3 ms of trip,
+ * against 0.77–0.85 ms on the event loop, whose thread had the request's data in its cache (one connection: 250 →
+ * 320–357 requests/s at this budget, against 0.5 ms before). A request that arrives meanwhile waits at most about
+ * this long, as it would for a large JSON body's parse (330 kB: 1.4 ms), and from then on the stricter budget applies.
  */
-export const ALONE_INLINE_RUN_BUDGET_MS = 0.5;
+export const ALONE_INLINE_RUN_BUDGET_MS = 2;
 
 /**
  * A size is tried on the event loop only when its runs in the pool took at most this long. A pool worker's timing is
@@ -25,6 +29,9 @@ export const ALONE_INLINE_RUN_BUDGET_MS = 0.5;
  * (mnist b1: 90–470 µs there, against 11 µs in a loop), so it cannot decide alone; it only bounds what a trial costs.
  */
 export const INLINE_TRIAL_MAX_MS = 0.25;
+
+/** The same bound for a run alone in the server, within which a trial may take ALONE_INLINE_RUN_BUDGET_MS's room. */
+export const ALONE_INLINE_TRIAL_MAX_MS = 2 * ALONE_INLINE_RUN_BUDGET_MS;
 
 /**
  * Runs in a trial on the event loop. One is not enough: the first run on a session that has been idle is several
@@ -58,7 +65,8 @@ interface SizeCosts {
  * Timings of one model's runs by request size (powers of two of the input elements), and the path they choose. A
  * size never seen runs in the pool first, so the event loop is never handed a run nobody has timed; the next run of
  * a size whose runs took at most INLINE_TRIAL_MAX_MS starts a trial on the event loop; a size runs there for as long
- * as its fastest recent run is within INLINE_RUN_BUDGET_MS, and in the pool otherwise, with a new trial now and then.
+ * as its fastest recent run is within INLINE_RUN_BUDGET_MS, and in the pool otherwise, with a new trial now and then
+ * (the ALONE_ bounds for a run alone in the server).
  */
 export class RunCosts {
   private readonly sizes = new Map<number, SizeCosts>();
@@ -77,7 +85,9 @@ export class RunCosts {
     const fastest = Math.min(...costs.recent);
     if (fastest <= (alone ? ALONE_INLINE_RUN_BUDGET_MS : INLINE_RUN_BUDGET_MS)) return true;
     costs.count = (costs.count + 1) % RESAMPLE_EVERY;
-    if ((costs.tried && costs.count !== 0) || fastest > INLINE_TRIAL_MAX_MS) return false;
+    if ((costs.tried && costs.count !== 0) || fastest > (alone ? ALONE_INLINE_TRIAL_MAX_MS : INLINE_TRIAL_MAX_MS)) {
+      return false;
+    }
     costs.tried = true;
     costs.count = 0;
     costs.trialLeft = TRIAL_RUNS - 1;
@@ -127,14 +137,11 @@ function elementCount(inputs: readonly Tensor[]): number {
   return total;
 }
 
-/** Runs in flight on the models that may run on the event loop, on either path: a run starting at zero is alone. */
-let runsInFlight = 0;
-
 /**
  * A model served from the worker pool that also holds a session on the calling thread, for the request sizes
  * measured to run there in about the time the trip to a worker takes (a tiny model's request runs in ~10 µs and
  * takes ~100 µs to hand over). Longer runs go to the pool, so the event loop is held at most that long per run; up
- * to ALONE_INLINE_RUN_BUDGET_MS when no other run is in flight, as for one connection's requests. `costs` is the
+ * to ALONE_INLINE_RUN_BUDGET_MS when no other run is in flight in the server, as for one connection's requests. `costs` is the
  * model's own record (given by tests that watch its choices).
  */
 export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs = new RunCosts()): LoadedModel {
@@ -146,8 +153,7 @@ export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs =
     },
     async run(inputs, outputNames) {
       const elements = elementCount(inputs);
-      const alone = runsInFlight === 0;
-      runsInFlight += 1;
+      const alone = startServerRun();
       try {
         if (costs.runsInline(elements, alone)) {
           const started = startOfNextImmediate();
@@ -160,11 +166,11 @@ export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs =
             runningInline.end();
           }
         }
-        const { outputs, runMs } = await pooled.runTimed(inputs, outputNames);
+        const { outputs, runMs } = await pooled.runTimed(inputs, outputNames, alone);
         costs.record(elements, runMs);
         return outputs;
       } finally {
-        runsInFlight -= 1;
+        endServerRun();
       }
     },
     async release() {

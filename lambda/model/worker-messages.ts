@@ -11,6 +11,8 @@ export type WorkerRequest =
       readonly name: string;
       readonly version: string;
       readonly bytes: Uint8Array;
+      /** Above 1: also a session computing on this many threads, for runs alone in the server (parallelSessionOptions). */
+      readonly parallelThreads: number;
     }
   | {
       readonly kind: 'run';
@@ -18,6 +20,8 @@ export type WorkerRequest =
       readonly model: number;
       readonly inputs: readonly Tensor[];
       readonly outputNames: readonly string[];
+      /** No other run in flight in the server: the model's parallel session, if it has one, runs it. */
+      readonly alone: boolean;
     }
   /** Releases the session once the runs already asked of it are done. */
   | { readonly kind: 'unload'; readonly model: number };

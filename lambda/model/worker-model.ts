@@ -50,7 +50,14 @@ export function loadOnnxModelInWorker(
   name: string,
   version: string,
   bytes: Uint8Array,
-  script: string = besideThisFile(),
+  options: WorkerLoadOptions = {},
 ): Promise<WorkerModel> {
-  return poolFor(script).load(name, version, bytes);
+  return poolFor(options.script ?? besideThisFile()).load(name, version, bytes, options.parallelThreads);
+}
+
+export interface WorkerLoadOptions {
+  /** The pool's worker code, when the entry point is not beside onnx-worker. */
+  readonly script?: string;
+  /** Above 1: a second session on this many threads for runs alone in the server (worker-pool.ts). @default 1 */
+  readonly parallelThreads?: number;
 }

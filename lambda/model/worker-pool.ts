@@ -13,8 +13,16 @@ export interface TimedRun {
 
 /** A model in a pool worker, which can also say how long each run took there. */
 export interface WorkerModel extends LoadedModel {
-  runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<TimedRun>;
+  /** `alone`: no other run is in flight in the server (server-runs.ts), so a big model may compute on every core. */
+  runTimed(inputs: readonly Tensor[], outputNames: readonly string[], alone?: boolean): Promise<TimedRun>;
 }
+
+/**
+ * The most models of a pool with a parallel session at a time, first loaded first served: each such session has
+ * threads of its own (one per core but one, asleep between runs), so the process's threads stay a small multiple of
+ * its cores whatever the number of big models. A model unloaded (an LRU release) frees its place.
+ */
+export const PARALLEL_SESSIONS_MAX = 2;
 
 interface Waiting<T> {
   resolve(value: T): void;
@@ -85,7 +93,7 @@ class PoolWorker {
 /**
  * A bounded set of worker threads shared by every model of the process: at most `size` threads (one per core by
  * default), whatever the number of models, each hosting many ONNX Runtime sessions that compute on that thread only
- * (POOLED_SESSION_OPTIONS). A new model goes to the worker whose models weigh least; workers start on demand and stop
+ * (POOLED_SESSION_OPTIONS; a big model's runs alone in the server on more, see serverPlacement). A new model goes to the worker whose models weigh least; workers start on demand and stop
  * when they host no model, so a process whose models are all released can exit.
  *
  * Requests to models on one worker run one after the other, in order: a long inference delays the other models on
@@ -94,6 +102,8 @@ class PoolWorker {
 export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private nextModel = 0;
+  /** The models given a parallel session. */
+  private readonly parallel = new Set<number>();
 
   constructor(
     private readonly script: string,
@@ -107,18 +117,32 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  /** Creates a session for the model in a worker; rejects with ONNX Runtime's message when it cannot. */
-  async load(name: string, version: string, bytes: Uint8Array): Promise<WorkerModel> {
+  /** Models with a parallel session now. */
+  get parallelSessions(): number {
+    return this.parallel.size;
+  }
+
+  /**
+   * Creates a session for the model in a worker, and with `parallelThreads` above 1 a second one for its runs alone
+   * in the server (parallelSessionOptions) while fewer than PARALLEL_SESSIONS_MAX models have one; rejects with ONNX
+   * Runtime's message when it cannot.
+   */
+  async load(name: string, version: string, bytes: Uint8Array, parallelThreads = 1): Promise<WorkerModel> {
     const host = this.placeNew();
     const model = this.nextModel++;
     host.models.set(model, bytes.byteLength);
+    const parallel = parallelThreads > 1 && this.parallel.size < PARALLEL_SESSIONS_MAX;
+    if (parallel) this.parallel.add(model);
     // A copy in an ArrayBuffer of its own is transferred: the caller keeps its bytes, and a Node Buffer's slice
     // would share (and detach) memory that other Buffers use.
     const copy = new Uint8Array(bytes);
     try {
       const spec = await new Promise<LoadedModel['spec']>((resolve, reject) => {
         host.loads.set(model, { resolve, reject });
-        host.send({ kind: 'load', model, name, version, bytes: copy }, [copy.buffer as ArrayBuffer]);
+        host.send(
+          { kind: 'load', model, name, version, bytes: copy, parallelThreads: parallel ? parallelThreads : 1 },
+          [copy.buffer as ArrayBuffer],
+        );
       });
       return this.modelOn(host, model, spec);
     } catch (error) {
@@ -129,13 +153,13 @@ export class WorkerPool {
 
   private modelOn(host: PoolWorker, model: number, spec: LoadedModel['spec']): WorkerModel {
     let released = false;
-    const runTimed = (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<TimedRun> => {
+    const runTimed = (inputs: readonly Tensor[], outputNames: readonly string[], alone = false): Promise<TimedRun> => {
       if (host.exitError !== undefined) return Promise.reject(host.exitError);
       if (released) return Promise.reject(new Error(`model ${spec.name} version ${spec.version} was unloaded`));
       return new Promise<TimedRun>((resolve, reject) => {
         const id = host.runs.add({ resolve, reject });
         try {
-          host.send({ kind: 'run', id, model, inputs, outputNames });
+          host.send({ kind: 'run', id, model, inputs, outputNames, alone });
         } catch (error) {
           // Inputs the worker cannot be sent: nothing will answer this id.
           host.runs.take(id);
@@ -177,6 +201,7 @@ export class WorkerPool {
   /** Stops a worker left without models: idle threads cost memory, and would keep the process alive. */
   private forget(host: PoolWorker, model: number): void {
     host.models.delete(model);
+    this.parallel.delete(model);
     if (host.models.size === 0 && host.exitError === undefined) {
       this.remove(host);
       void host.worker.terminate();
@@ -186,6 +211,8 @@ export class WorkerPool {
   private remove(worker: PoolWorker): void {
     const index = this.workers.indexOf(worker);
     if (index >= 0) this.workers.splice(index, 1);
+    // A dead worker's models lost their sessions with it: their places are free for the reloads.
+    for (const model of worker.models.keys()) this.parallel.delete(model);
   }
 }
 

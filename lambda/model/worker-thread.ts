@@ -1,11 +1,17 @@
 import { parentPort } from 'node:worker_threads';
 import type { LoadedModel } from './model-backend';
-import { loadOnnxModel, POOLED_SESSION_OPTIONS } from './onnx-model';
+import { loadOnnxModel, POOLED_SESSION_OPTIONS, parallelSessionOptions } from './onnx-model';
 import { RunsInFlight } from './runs-in-flight';
 import type { WorkerReply, WorkerRequest } from './worker-messages';
 
+/** A model's sessions in this worker: the one for every run, and for a big model one for runs alone in the server. */
+interface Sessions {
+  readonly sequential: LoadedModel;
+  readonly parallel?: LoadedModel;
+}
+
 interface Hosted {
-  readonly model: Promise<LoadedModel>;
+  readonly model: Promise<Sessions>;
   /** Runs asked of this model and not answered yet: an unload waits for them, never releases under a run. */
   readonly running: RunsInFlight;
 }
@@ -24,10 +30,10 @@ export function serveModelsInThisThread(): void {
   port.on('message', (request: WorkerRequest) => {
     switch (request.kind) {
       case 'load': {
-        const model = loadOnnxModel(request.name, request.version, request.bytes, POOLED_SESSION_OPTIONS);
+        const model = loadSessions(request.name, request.version, request.bytes, request.parallelThreads);
         hosted.set(request.model, { model, running: new RunsInFlight() });
         model.then(
-          (loaded) => reply({ kind: 'loaded', model: request.model, spec: loaded.spec }),
+          (loaded) => reply({ kind: 'loaded', model: request.model, spec: loaded.sequential.spec }),
           (error: Error) => {
             hosted.delete(request.model);
             reply({ kind: 'failed', model: request.model, message: error.message });
@@ -44,7 +50,12 @@ export function serveModelsInThisThread(): void {
         const started = performance.now();
         entry.running.start();
         void entry.model
-          .then((model) => model.run(request.inputs, request.outputNames))
+          .then((sessions) =>
+            (request.alone ? (sessions.parallel ?? sessions.sequential) : sessions.sequential).run(
+              request.inputs,
+              request.outputNames,
+            ),
+          )
           .then(
             (outputs) => reply({ kind: 'result', id: request.id, outputs, runMs: performance.now() - started }),
             (error: Error) => reply({ kind: 'error', id: request.id, message: error.message }),
@@ -63,8 +74,20 @@ export function serveModelsInThisThread(): void {
   });
 }
 
+async function loadSessions(name: string, version: string, bytes: Uint8Array, parallelThreads: number) {
+  const sequential = await loadOnnxModel(name, version, bytes, POOLED_SESSION_OPTIONS);
+  if (parallelThreads <= 1) return { sequential };
+  try {
+    return { sequential, parallel: await loadOnnxModel(name, version, bytes, parallelSessionOptions(parallelThreads)) };
+  } catch (error) {
+    await sequential.release();
+    throw error;
+  }
+}
+
 async function unload(entry: Hosted): Promise<void> {
   await entry.running.finished();
-  const model = await entry.model.catch(() => undefined);
-  await model?.release();
+  const sessions = await entry.model.catch(() => undefined);
+  await sessions?.sequential.release();
+  await sessions?.parallel?.release();
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   ALONE_INLINE_RUN_BUDGET_MS,
+  ALONE_INLINE_TRIAL_MAX_MS,
   INLINE_RUN_BUDGET_MS,
   INLINE_TRIAL_MAX_MS,
   RESAMPLE_EVERY,
@@ -83,9 +84,14 @@ describe('RunCosts', () => {
     expect(choices(costs, 4, 30, betweenBudgets, betweenBudgets, true)).toBe(`P${'I'.repeat(29)}`);
     // Sixteen connections: the same size goes to the pool, where it does not hold up the other requests.
     expect(choices(costs, 4, 30, betweenBudgets, betweenBudgets, false)).toMatch(/^P+$/);
-    // A size over the budget for runs alone stays in the pool even then.
+    // A size whose pool runs are over the budget for runs alone, but within its trial bound, is tried there, and
+    // stays when it runs within the budget (a worker's timing is an upper bound).
+    const tried = new RunCosts();
+    const overBudget = (ALONE_INLINE_RUN_BUDGET_MS + ALONE_INLINE_TRIAL_MAX_MS) / 2;
+    expect(choices(tried, 4, 30, ALONE_INLINE_RUN_BUDGET_MS * 0.75, overBudget, true)).toBe(`P${'I'.repeat(29)}`);
+    // A size over the trial bound for runs alone stays in the pool even then.
     const slow = new RunCosts();
-    expect(choices(slow, 4, 30, 0, ALONE_INLINE_RUN_BUDGET_MS * 2, true)).toBe('P'.repeat(30));
+    expect(choices(slow, 4, 30, 0, ALONE_INLINE_TRIAL_MAX_MS * 2, true)).toBe('P'.repeat(30));
   });
 
   it('decides per size: a cheap single row says nothing about a large batch', () => {
@@ -125,9 +131,9 @@ describe('a model with inline runs', () => {
       get isAlive() {
         return pooled.isAlive;
       },
-      runTimed: (inputs, outputs) => {
+      runTimed: (inputs, outputs, alone) => {
         runs += 1;
-        return pooled.runTimed(inputs, outputs);
+        return pooled.runTimed(inputs, outputs, alone);
       },
     };
     return { model: withInlineRuns(counted, inline), poolRuns: () => runs };
@@ -186,10 +192,11 @@ describe('a model with inline runs', () => {
   });
 
   it('keeps the long runs of a small model in the pool: the event loop never runs them', async () => {
-    // 16 kB of weights, but a batch of 1,024 rows through four 128-wide MatMuls takes milliseconds.
-    const { model, poolRuns } = await countingModel(slowMatMulModel(128, 4));
+    // 256 kB of weights, but a batch of 1,024 rows through eight 256-wide MatMuls (a billion multiply-adds) takes
+    // tens of milliseconds: over the budget even for a run alone in the server, as each of these is.
+    const { model, poolRuns } = await countingModel(slowMatMulModel(256, 8));
     const batch: Tensor[] = [
-      { name: 'x', datatype: 'FP32', shape: [1024, 128], data: new Float32Array(1024 * 128).fill(1) },
+      { name: 'x', datatype: 'FP32', shape: [1024, 256], data: new Float32Array(1024 * 256).fill(1) },
     ];
     try {
       for (let run = 0; run < 10; run++) await model.run(batch, ['y']);

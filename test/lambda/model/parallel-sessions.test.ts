@@ -1,0 +1,124 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { loadOnnxModel, POOLED_SESSION_OPTIONS } from '../../../lambda/model/onnx-model';
+import { PARALLEL_MODEL_MIN_BYTES, serverPlacement } from '../../../lambda/model/server-placement';
+import { withCountedRuns } from '../../../lambda/model/server-runs';
+import { PARALLEL_SESSIONS_MAX, type WorkerModel, WorkerPool } from '../../../lambda/model/worker-pool';
+import type { Tensor } from '../../../lambda/protocol/tensor';
+import { slowMatMulModel } from '../../fixtures/test-models';
+import { demoModelFile } from '../../support/demo-models';
+
+const REPO_ROOT = path.join(__dirname, '..', '..', '..');
+const WORKER_SCRIPT = `require('tsx/cjs/api').register(); require(${JSON.stringify(
+  path.join(REPO_ROOT, 'lambda', 'model', 'onnx-worker.ts'),
+)});`;
+
+// 1.1 MB of weights: a big model by PARALLEL_MODEL_MIN_BYTES, small enough to load fast.
+const BIG = slowMatMulModel(524, 1);
+const PENGUINS = readFileSync(demoModelFile('penguins'));
+const rows = (count: number): Tensor[] => {
+  const data = new Float32Array(count * 524);
+  for (let index = 0; index < data.length; index++) data[index] = (index % 97) / 97 - 0.5;
+  return [{ name: 'x', datatype: 'FP32', shape: [count, 524], data }];
+};
+
+function threadCount(): number {
+  return readdirSync('/proc/self/task').length;
+}
+
+describe('parallel sessions for big models', () => {
+  it('are given by the server placement to models from PARALLEL_MODEL_MIN_BYTES only', async () => {
+    expect(BIG.byteLength).toBeGreaterThanOrEqual(PARALLEL_MODEL_MIN_BYTES);
+    expect(PENGUINS.byteLength).toBeLessThan(PARALLEL_MODEL_MIN_BYTES);
+    const place = serverPlacement(() => false, { parallelThreads: 2 });
+    // One model per worker the pool may start (one per core), so that every worker runs before the count.
+    const models = [];
+    for (let index = 0; index < availableParallelism(); index++) models.push(await place('warm', `${index}`, PENGUINS));
+    try {
+      const started = threadCount();
+      models.push(await place('penguins', '1', PENGUINS));
+      const withSmall = threadCount();
+      models.push(await place('big', '1', BIG));
+      // A small model adds no thread; a big one its parallel session's one (two threads: the worker's and it).
+      expect(withSmall - started).toBe(0);
+      expect(threadCount() - withSmall).toBe(1);
+    } finally {
+      await Promise.all(models.map((model) => model.release()));
+    }
+  });
+
+  it('answer exactly as the one-thread session does, alone or not, and bring one thread per core but one', async () => {
+    const reference = await loadOnnxModel('big', '1', BIG, POOLED_SESSION_OPTIONS);
+    const pool = new WorkerPool(WORKER_SCRIPT, 1);
+    const sequential = await pool.load('big', '1', BIG, 1);
+    const withSequential = threadCount();
+    const parallel = await pool.load('big', '2', BIG, 3);
+    try {
+      // In the same worker: two intra-op threads of its own, three with the worker's; none for a one-thread session.
+      expect(threadCount() - withSequential).toBe(2);
+      const another = await pool.load('big', '3', BIG, 1);
+      expect(threadCount() - withSequential).toBe(2);
+      await another.release();
+      expect(pool.parallelSessions).toBe(1);
+      const expected = (await reference.run(rows(64), ['y']))[0].data;
+      for (const alone of [true, false]) {
+        expect((await parallel.runTimed(rows(64), ['y'], alone)).outputs[0].data).toEqual(expected);
+        expect((await sequential.runTimed(rows(64), ['y'], alone)).outputs[0].data).toEqual(expected);
+      }
+    } finally {
+      await Promise.all([sequential.release(), parallel.release(), reference.release()]);
+    }
+    expect(pool.parallelSessions).toBe(0);
+    expect(pool.threads).toBe(0);
+  });
+
+  it(`go to the first ${PARALLEL_SESSIONS_MAX} models loaded, and a released model's place to the next`, async () => {
+    const pool = new WorkerPool(WORKER_SCRIPT, 2);
+    const models: WorkerModel[] = [];
+    try {
+      for (const version of ['1', '2', '3']) models.push(await pool.load('big', version, BIG, 2));
+      expect(pool.parallelSessions).toBe(PARALLEL_SESSIONS_MAX);
+      await models.shift()?.release();
+      expect(pool.parallelSessions).toBe(PARALLEL_SESSIONS_MAX - 1);
+      models.push(await pool.load('big', '4', BIG, 2));
+      expect(pool.parallelSessions).toBe(PARALLEL_SESSIONS_MAX);
+    } finally {
+      await Promise.all(models.map((model) => model.release()));
+    }
+    expect(pool.parallelSessions).toBe(0);
+  });
+
+  it('are used by runs alone in the server: a pool-only model tells the worker when its run is alone', async () => {
+    const pool = new WorkerPool(WORKER_SCRIPT, 1);
+    const pooled = await pool.load('big', '1', BIG, 2);
+    const told: boolean[] = [];
+    const model = withCountedRuns({
+      spec: pooled.spec,
+      isAlive: true,
+      run: pooled.run,
+      release: pooled.release,
+      runTimed: (inputs, outputNames, alone) => {
+        told.push(alone ?? false);
+        return pooled.runTimed(inputs, outputNames, alone);
+      },
+    });
+    try {
+      await model.run(rows(1), ['y']);
+      await Promise.all([model.run(rows(1), ['y']), model.run(rows(1), ['y'])]);
+      expect(told).toEqual([true, true, false]);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('serve a big model placed by the server as the one-thread session does', async () => {
+    const reference = await loadOnnxModel('big', '1', BIG, POOLED_SESSION_OPTIONS);
+    const model = await serverPlacement(() => false, { parallelThreads: 2 })('big', '1', BIG);
+    try {
+      expect((await model.run(rows(8), ['y']))[0].data).toEqual((await reference.run(rows(8), ['y']))[0].data);
+    } finally {
+      await Promise.all([model.release(), reference.release()]);
+    }
+  });
+});
