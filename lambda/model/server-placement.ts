@@ -20,22 +20,30 @@ export const INLINE_MODEL_MAX_BYTES = 8 * 1024 * 1024;
 export const INLINE_MODELS_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 
 /**
- * A model file from this size up to the next gets a second pooled session whose runs compute on every core, used
- * for the runs alone in the server (parallelSessionOptions), within the pool's PARALLEL_SESSIONS_MAX. Such a model's runs are long
- * enough for a second core to shorten them (the bench's 6 MB MLP, 32 rows: 0.33 ms on two threads against 0.6 ms on
- * one), where a small model's are not (mnist, 0.4 MB: 47 µs either way).
+ * A model file from this size up to the next is big: within the pool's BIG_MODELS_MAX it gets sessions on several
+ * workers (REPLICAS_MAX_BYTES) and a session whose runs compute on every core, for its runs alone in the server
+ * (parallelSessionOptions). Such a model's runs are long enough for a second core to shorten them (the bench's 6 MB
+ * MLP, 32 rows: 0.33 ms on two threads against 0.6 ms on one), where a small model's are not (mnist, 0.4 MB: 47 µs
+ * either way).
  */
 export const PARALLEL_MODEL_MIN_BYTES = 1024 * 1024;
 
 /** Above this size a second session's memory weighs more than a lone request's latency. */
 export const PARALLEL_MODEL_MAX_BYTES = 256 * 1024 * 1024;
 
+/**
+ * A big model's sessions on several workers (one per core) weigh at most this much in all, so that a busy model's
+ * runs that overlap are computed on as many cores instead of queueing on one worker (50 MB MLP at 16 connections
+ * on two cores: the one worker was the bottleneck at 0.84× the naive server). A 256 MiB model gets 4.
+ */
+export const REPLICAS_MAX_BYTES = 1024 * 1024 * 1024;
+
 export interface ServerPlacementOptions {
   /** The pool's worker code, when the entry point is not beside onnx-worker (worker-model.ts). */
   readonly workerScript?: string;
   /** The most model bytes with a main-thread session (INLINE_MODELS_MAX_TOTAL_BYTES unless a test says otherwise). */
   readonly inlineTotalBytes?: number;
-  /** Threads a parallel session computes on. @default - the cores the process may use */
+  /** Threads a parallel session computes on, and workers holding a big model. @default - the cores the process may use */
   readonly parallelThreads?: number;
 }
 
@@ -55,7 +63,7 @@ export function serverPlacement(starting: () => boolean, options: ServerPlacemen
     const big = size >= PARALLEL_MODEL_MIN_BYTES && size <= PARALLEL_MODEL_MAX_BYTES;
     const pooled = await loadOnnxModelInWorker(name, version, bytes, {
       ...(options.workerScript !== undefined && { script: options.workerScript }),
-      parallelThreads: big ? cores : 1,
+      ...(big && { parallelThreads: cores, replicas: Math.min(cores, Math.floor(REPLICAS_MAX_BYTES / size)) }),
     });
     if (!starting() || size > INLINE_MODEL_MAX_BYTES || size > inlineBytesLeft) return withCountedRuns(pooled);
     inlineBytesLeft -= size;

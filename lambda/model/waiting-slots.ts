@@ -8,6 +8,11 @@ export class WaitingSlots<T> {
   private readonly slots: (T | undefined)[] = [];
   private readonly free: number[] = [];
 
+  /** How many wait now. */
+  get size(): number {
+    return this.slots.length - this.free.length;
+  }
+
   /** Keeps `waiting` until its reply comes; returns the id the request carries. */
   add(waiting: T): number {
     const id = this.free.pop() ?? this.slots.length;

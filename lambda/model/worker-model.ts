@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type WorkerModel, WorkerPool } from './worker-pool';
+import { type BigModelOptions, type WorkerModel, WorkerPool } from './worker-pool';
 
 export type { TimedRun, WorkerModel } from './worker-pool';
 
@@ -52,12 +52,10 @@ export function loadOnnxModelInWorker(
   bytes: Uint8Array,
   options: WorkerLoadOptions = {},
 ): Promise<WorkerModel> {
-  return poolFor(options.script ?? besideThisFile()).load(name, version, bytes, options.parallelThreads);
+  return poolFor(options.script ?? besideThisFile()).load(name, version, bytes, options);
 }
 
-export interface WorkerLoadOptions {
+export interface WorkerLoadOptions extends BigModelOptions {
   /** The pool's worker code, when the entry point is not beside onnx-worker. */
   readonly script?: string;
-  /** Above 1: a second session on this many threads for runs alone in the server (worker-pool.ts). @default 1 */
-  readonly parallelThreads?: number;
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadOnnxModel, POOLED_SESSION_OPTIONS } from '../../../lambda/model/onnx-model';
 import { PARALLEL_MODEL_MIN_BYTES, serverPlacement } from '../../../lambda/model/server-placement';
 import { withCountedRuns } from '../../../lambda/model/server-runs';
-import { PARALLEL_SESSIONS_MAX, type WorkerModel, WorkerPool } from '../../../lambda/model/worker-pool';
+import { BIG_MODELS_MAX, type WorkerModel, WorkerPool } from '../../../lambda/model/worker-pool';
 import type { Tensor } from '../../../lambda/protocol/tensor';
 import { slowMatMulModel } from '../../fixtures/test-models';
 import { demoModelFile } from '../../support/demo-models';
@@ -51,16 +51,16 @@ describe('parallel sessions for big models', () => {
   it('answer exactly as the one-thread session does, alone or not, and bring one thread per core but one', async () => {
     const reference = await loadOnnxModel('big', '1', BIG, POOLED_SESSION_OPTIONS);
     const pool = new WorkerPool(WORKER_SCRIPT, 1);
-    const sequential = await pool.load('big', '1', BIG, 1);
+    const sequential = await pool.load('big', '1', BIG);
     const withSequential = threadCount();
-    const parallel = await pool.load('big', '2', BIG, 3);
+    const parallel = await pool.load('big', '2', BIG, { parallelThreads: 3 });
     try {
       // In the same worker: two intra-op threads of its own, three with the worker's; none for a one-thread session.
       expect(threadCount() - withSequential).toBe(2);
-      const another = await pool.load('big', '3', BIG, 1);
+      const another = await pool.load('big', '3', BIG);
       expect(threadCount() - withSequential).toBe(2);
       await another.release();
-      expect(pool.parallelSessions).toBe(1);
+      expect(pool.bigModelCount).toBe(1);
       const expected = (await reference.run(rows(64), ['y']))[0].data;
       for (const alone of [true, false]) {
         expect((await parallel.runTimed(rows(64), ['y'], alone)).outputs[0].data).toEqual(expected);
@@ -69,29 +69,53 @@ describe('parallel sessions for big models', () => {
     } finally {
       await Promise.all([sequential.release(), parallel.release(), reference.release()]);
     }
-    expect(pool.parallelSessions).toBe(0);
+    expect(pool.bigModelCount).toBe(0);
     expect(pool.threads).toBe(0);
   });
 
-  it(`go to the first ${PARALLEL_SESSIONS_MAX} models loaded, and a released model's place to the next`, async () => {
+  it(`go to the first ${BIG_MODELS_MAX} models loaded, and a released model's place to the next`, async () => {
     const pool = new WorkerPool(WORKER_SCRIPT, 2);
     const models: WorkerModel[] = [];
     try {
-      for (const version of ['1', '2', '3']) models.push(await pool.load('big', version, BIG, 2));
-      expect(pool.parallelSessions).toBe(PARALLEL_SESSIONS_MAX);
+      for (const version of ['1', '2', '3']) models.push(await pool.load('big', version, BIG, { parallelThreads: 2 }));
+      expect(pool.bigModelCount).toBe(BIG_MODELS_MAX);
       await models.shift()?.release();
-      expect(pool.parallelSessions).toBe(PARALLEL_SESSIONS_MAX - 1);
-      models.push(await pool.load('big', '4', BIG, 2));
-      expect(pool.parallelSessions).toBe(PARALLEL_SESSIONS_MAX);
+      expect(pool.bigModelCount).toBe(BIG_MODELS_MAX - 1);
+      models.push(await pool.load('big', '4', BIG, { parallelThreads: 2 }));
+      expect(pool.bigModelCount).toBe(BIG_MODELS_MAX);
     } finally {
       await Promise.all(models.map((model) => model.release()));
     }
-    expect(pool.parallelSessions).toBe(0);
+    expect(pool.bigModelCount).toBe(0);
+  });
+
+  it('come with a session on every worker asked for, and runs that overlap spread over them', async () => {
+    const reference = await loadOnnxModel('big', '1', BIG, POOLED_SESSION_OPTIONS);
+    const pool = new WorkerPool(WORKER_SCRIPT, 2);
+    const model = await pool.load('big', '1', BIG, { parallelThreads: 2, replicas: 2 });
+    const small = await pool.load('big', '2', BIG, { replicas: 2 });
+    try {
+      expect(pool.threads).toBe(2);
+      const expected = (await reference.run(rows(256), ['y']))[0].data;
+      const runs = [model.runTimed(rows(256), ['y']), model.runTimed(rows(256), ['y'])];
+      // One waiting on each worker, not two on one.
+      expect(pool.runsWaiting).toEqual([1, 1]);
+      for (const run of await Promise.all(runs)) expect(run.outputs[0].data).toEqual(expected);
+      // Only while big-model places are free: the second model above took the last, so a third gets one worker.
+      const third = await pool.load('big', '3', BIG, { replicas: 2 });
+      const overlapping = [third.runTimed(rows(8), ['y']), third.runTimed(rows(8), ['y'])];
+      expect(pool.runsWaiting.reduce((most, count) => Math.max(most, count), 0)).toBe(2);
+      await Promise.all(overlapping);
+      await third.release();
+    } finally {
+      await Promise.all([model.release(), small.release(), reference.release()]);
+    }
+    expect(pool.threads).toBe(0);
   });
 
   it('are used by runs alone in the server: a pool-only model tells the worker when its run is alone', async () => {
     const pool = new WorkerPool(WORKER_SCRIPT, 1);
-    const pooled = await pool.load('big', '1', BIG, 2);
+    const pooled = await pool.load('big', '1', BIG, { parallelThreads: 2 });
     const told: boolean[] = [];
     const model = withCountedRuns({
       spec: pooled.spec,
