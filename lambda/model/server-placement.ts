@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { withInlineRuns } from './inline-runs';
 import type { PlaceModel } from './model-backend';
 import { loadOnnxModel, POOLED_SESSION_OPTIONS } from './onnx-model';
@@ -38,6 +38,16 @@ export const PARALLEL_MODEL_MAX_BYTES = 256 * 1024 * 1024;
  */
 export const REPLICAS_MAX_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * The share of the process's memory (its cgroup limit, else the machine's) that one big model's extra sessions may
+ * take, each session counted at 3× the file as the SageMaker endpoint's memory sizing counts it
+ * (lib/constructs/sagemaker-endpoint.ts): two big models at most take half. A model with no room for one extra
+ * session gets none, as in a serverless endpoint sized for a single session (a 200 MB model in 2,048 MB).
+ */
+export const BIG_MODEL_MEMORY_SHARE = 0.25;
+
+const SESSION_BYTES_PER_FILE_BYTE = 3;
+
 export interface ServerPlacementOptions {
   /** The pool's worker code, when the entry point is not beside onnx-worker (worker-model.ts). */
   readonly workerScript?: string;
@@ -45,6 +55,8 @@ export interface ServerPlacementOptions {
   readonly inlineTotalBytes?: number;
   /** Threads a parallel session computes on, and workers holding a big model. @default - the cores the process may use */
   readonly parallelThreads?: number;
+  /** The process's memory, for BIG_MODEL_MEMORY_SHARE. @default - its cgroup limit, else the machine's memory */
+  readonly memoryBytes?: number;
 }
 
 /**
@@ -52,18 +64,23 @@ export interface ServerPlacementOptions {
  * so no long inference or big session creation ever stalls a serving event loop. A small model loaded while the
  * server starts (before it is ready, when no request is served yet) also gets a session on the main thread, within
  * the total above, for the requests measured to run in less time than the trip to a worker (inline-runs.ts). A big
- * model's runs alone in the server compute on every core (PARALLEL_MODEL_MIN_BYTES above). A model loaded later (a reload after release or a worker's death, a changed file) stays in the pool only: no session is
- * created on an event loop that serves requests.
+ * model gets sessions on several workers and one on every core (PARALLEL_MODEL_MIN_BYTES above). A model loaded later
+ * (a reload after release or a worker's death, a changed file) stays in the pool only: no session is created on an
+ * event loop that serves requests.
  */
 export function serverPlacement(starting: () => boolean, options: ServerPlacementOptions = {}): PlaceModel {
   let inlineBytesLeft = options.inlineTotalBytes ?? INLINE_MODELS_MAX_TOTAL_BYTES;
   const cores = options.parallelThreads ?? availableParallelism();
+  const memory = options.memoryBytes ?? processMemoryBytes();
   return async (name, version, bytes) => {
     const size = bytes.byteLength;
-    const big = size >= PARALLEL_MODEL_MIN_BYTES && size <= PARALLEL_MODEL_MAX_BYTES;
+    // The parallel session is one of them; the replicas beyond the first the others.
+    const extraSessions = Math.floor((memory * BIG_MODEL_MEMORY_SHARE) / (SESSION_BYTES_PER_FILE_BYTE * size));
+    const big = size >= PARALLEL_MODEL_MIN_BYTES && size <= PARALLEL_MODEL_MAX_BYTES && extraSessions >= 1;
+    const replicas = Math.min(cores, Math.floor(REPLICAS_MAX_BYTES / size), extraSessions);
     const pooled = await loadOnnxModelInWorker(name, version, bytes, {
       ...(options.workerScript !== undefined && { script: options.workerScript }),
-      ...(big && { parallelThreads: cores, replicas: Math.min(cores, Math.floor(REPLICAS_MAX_BYTES / size)) }),
+      ...(big && { parallelThreads: cores, replicas }),
     });
     if (!starting() || size > INLINE_MODEL_MAX_BYTES || size > inlineBytesLeft) return withCountedRuns(pooled);
     inlineBytesLeft -= size;
@@ -75,4 +92,10 @@ export function serverPlacement(starting: () => boolean, options: ServerPlacemen
       throw error;
     }
   };
+}
+
+/** The memory this process may use: its cgroup limit (a container's) when it has one, else the machine's. */
+function processMemoryBytes(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
 }

@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { loadOnnxModel, POOLED_SESSION_OPTIONS } from '../../../lambda/model/onnx-model';
-import { PARALLEL_MODEL_MIN_BYTES, serverPlacement } from '../../../lambda/model/server-placement';
+import {
+  BIG_MODEL_MEMORY_SHARE,
+  PARALLEL_MODEL_MIN_BYTES,
+  serverPlacement,
+} from '../../../lambda/model/server-placement';
 import { withCountedRuns } from '../../../lambda/model/server-runs';
 import { BIG_MODELS_MAX, type WorkerModel, WorkerPool } from '../../../lambda/model/worker-pool';
 import type { Tensor } from '../../../lambda/protocol/tensor';
@@ -133,6 +137,21 @@ describe('parallel sessions for big models', () => {
       expect(told).toEqual([true, true, false]);
     } finally {
       await model.release();
+    }
+  });
+
+  it('are not given when the process has no memory for an extra session, as a small serverless endpoint', async () => {
+    // Room within BIG_MODEL_MEMORY_SHARE for half of an extra session, counted at 3x the file.
+    const memoryBytes = (3 * BIG.byteLength * 0.5) / BIG_MODEL_MEMORY_SHARE;
+    const place = serverPlacement(() => false, { parallelThreads: 2, memoryBytes });
+    const models = [];
+    for (let index = 0; index < availableParallelism(); index++) models.push(await place('warm', `${index}`, PENGUINS));
+    try {
+      const started = threadCount();
+      models.push(await place('big', '1', BIG));
+      expect(threadCount() - started).toBe(0);
+    } finally {
+      await Promise.all(models.map((model) => model.release()));
     }
   });
 
