@@ -68,9 +68,9 @@ let processSpinner: { readonly cells: Int32Array; inFlight: number } | undefined
  * ONNX Runtime's own thread pools do the same: each session's threads spin for about 35 ms after a run (measured),
  * which is where a plain server's speed at one connection comes from, and what hundreds of sessions cannot all do.
  * Here one thread per process spins, at the lowest priority (nice 19) so any other work takes the core from it, for
- * up to `windowMs` after each request's start and end, and sleeps (using no CPU) once requests stop. It pauses while requests overlap:
- * a busy server has no sleep to save, and a spinning core there only took CPU from the work (measured: 25–30 % fewer
- * requests/s at 16 connections before this pause).
+ * up to `windowMs` after each request's start and end, and sleeps (using no CPU) once requests stop. It pauses
+ * while requests overlap: a busy server has no sleep to save, and a spinning core there only took CPU from the work
+ * (measured: 25–30 % fewer requests/s at 16 connections before this pause).
  *
  * Linux only (elsewhere undefined): `setPriority` lowers one thread's priority only there. `windowMs` 0 turns it off.
  * One spinner serves every server of the process; the last window given applies.
@@ -86,19 +86,23 @@ export function spinWait(windowMs: number = DEFAULT_SPIN_WAIT_MS): SpinWait | un
   const spinner = processSpinner;
   const { cells } = spinner;
   Atomics.store(cells, WINDOW_US, Math.round(windowMs * 1000));
+  // A notify is a system call: made only when the spinner sleeps.
+  const wake = () => {
+    if (Atomics.load(cells, STATE) === SLEEPING) Atomics.notify(cells, ACTIVITY);
+  };
   return {
     requestStarted() {
       spinner.inFlight += 1;
       Atomics.add(cells, ACTIVITY, 1);
       if (spinner.inFlight > 1) Atomics.store(cells, BUSY, 1);
-      else if (Atomics.load(cells, STATE) === SLEEPING) Atomics.notify(cells, ACTIVITY);
+      else wake();
     },
     requestEnded() {
       spinner.inFlight -= 1;
       // The window also runs from each answer: the client's next request follows the answer, and a run longer than
       // the window would otherwise leave every core asleep when it comes.
       Atomics.add(cells, ACTIVITY, 1);
-      if (Atomics.load(cells, STATE) === SLEEPING) Atomics.notify(cells, ACTIVITY);
+      wake();
     },
     get state() {
       return STATES[Atomics.load(cells, STATE)] ?? 'spinning';

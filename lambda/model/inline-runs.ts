@@ -141,8 +141,8 @@ function elementCount(inputs: readonly Tensor[]): number {
  * A model served from the worker pool that also holds a session on the calling thread, for the request sizes
  * measured to run there in about the time the trip to a worker takes (a tiny model's request runs in ~10 µs and
  * takes ~100 µs to hand over). Longer runs go to the pool, so the event loop is held at most that long per run; up
- * to ALONE_INLINE_RUN_BUDGET_MS when no other run is in flight in the server, as for one connection's requests. `costs` is the
- * model's own record (given by tests that watch its choices).
+ * to ALONE_INLINE_RUN_BUDGET_MS when no other run is in flight in the server, as for one connection's requests.
+ * `costs` is the model's own record (given by tests that watch its choices).
  */
 export function withInlineRuns(pooled: WorkerModel, inline: LoadedModel, costs = new RunCosts()): LoadedModel {
   const runningInline = new RunsInFlight();

@@ -53,7 +53,10 @@ export interface ServerPlacementOptions {
   readonly workerScript?: string;
   /** The most model bytes with a main-thread session (INLINE_MODELS_MAX_TOTAL_BYTES unless a test says otherwise). */
   readonly inlineTotalBytes?: number;
-  /** Threads a parallel session computes on, and workers holding a big model. @default - the cores the process may use */
+  /**
+   * Threads a parallel session computes on, and workers holding a big model.
+   * @default - the cores the process may use
+   */
   readonly parallelThreads?: number;
   /** The process's memory, for BIG_MODEL_MEMORY_SHARE. @default - its cgroup limit, else the machine's memory */
   readonly memoryBytes?: number;

@@ -11,7 +11,7 @@ export type WorkerRequest =
       readonly name: string;
       readonly version: string;
       readonly bytes: Uint8Array;
-      /** Above 1: also a session computing on this many threads, for runs alone in the server (parallelSessionOptions). */
+      /** Above 1: also a session on this many threads, for runs alone in the server (parallelSessionOptions). */
       readonly parallelThreads: number;
     }
   | {

@@ -172,7 +172,7 @@ export class WorkerPool {
     const failed = loads.find((load) => load.status === 'rejected');
     if (failed !== undefined || loads[0]?.status !== 'fulfilled') {
       // Every load has settled: no session is created after this, and the replicas that loaded are released.
-      await Promise.all(hosts.map((host) => this.unloadFrom(host, model)));
+      await this.unloadEverywhere(hosts, model);
       throw failed?.reason;
     }
     return this.modelOn(hosts, model, loads[0].value);
@@ -205,9 +205,18 @@ export class WorkerPool {
       release: async () => {
         if (released) return;
         released = true;
-        await Promise.all(hosts.map((host) => this.unloadFrom(host, model)));
+        await this.unloadEverywhere(hosts, model);
       },
     };
+  }
+
+  /**
+   * Releases the model's sessions on all its workers, then frees its big-model place: once every replica is gone,
+   * so that the places bound the sessions that exist.
+   */
+  private async unloadEverywhere(hosts: readonly PoolWorker[], model: number): Promise<void> {
+    await Promise.all(hosts.map((host) => this.unloadFrom(host, model)));
+    this.bigModels.delete(model);
   }
 
   /** Releases the model's session on one worker (at once when the worker is gone) and forgets it there. */
@@ -239,7 +248,6 @@ export class WorkerPool {
   /** Stops a worker left without models: idle threads cost memory, and would keep the process alive. */
   private forget(host: PoolWorker, model: number): void {
     host.models.delete(model);
-    this.bigModels.delete(model);
     if (host.models.size === 0 && host.exitError === undefined) {
       this.remove(host);
       void host.worker.terminate();
