@@ -11,6 +11,8 @@ export interface BenchConfig {
   readonly httpRounds: number;
   readonly httpDurationSeconds: number;
   readonly httpConnections: readonly number[];
+  /** Models whose single-row requests go through the SageMaker container too, in its own HTTP comparison. */
+  readonly containerModels: readonly string[];
   readonly coldStartRuns: number;
   /** Fresh processes per package in the imports part. */
   readonly importRounds: number;
@@ -33,6 +35,7 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     httpRounds: 3,
     httpDurationSeconds: 3,
     httpConnections: [1, 16],
+    containerModels: ['penguins', 'mnist'],
     coldStartRuns: 7,
     importRounds: 5,
     memoryRequests: 10_000,
@@ -49,6 +52,8 @@ export function benchConfig(argv: readonly string[]): BenchConfig {
     inProcessBudgetMs: 100,
     httpRounds: 2,
     httpDurationSeconds: 0.3,
+    // One container: each starts its own process (and the first bundles the entry point), seconds in a quick run.
+    containerModels: ['penguins'],
     coldStartRuns: 2,
     importRounds: 1,
     memoryRequests: 300,

@@ -71,12 +71,19 @@ export interface HttpComparison {
   readonly ratios: number[];
 }
 
+/** A server under test: where it listens, its process (for its CPU time), and its path for a case's request. */
+export interface HttpSubject extends Pick<ServerProcess, 'url' | 'child'> {
+  /** @default - the case's own path (the protocol's infer path) */
+  readonly pathOf?: (benchCase: BenchCase) => string;
+}
+
 /**
- * The local twin against the naive server, same requests, alternating every run and swapping who goes first each
- * round, so that a noisy neighbour or thermal drift hits both alike.
+ * A server under test (the local twin, the SageMaker container) against the naive server, same requests,
+ * alternating every run and swapping who goes first each round, so that a noisy neighbour or thermal drift hits
+ * both alike.
  */
 export async function compareHttp(
-  twin: ServerProcess,
+  twin: HttpSubject,
   naive: ServerProcess,
   cases: readonly BenchCase[],
   connectionCounts: readonly number[],
@@ -87,9 +94,13 @@ export async function compareHttp(
   const comparisons = cases.flatMap((benchCase) =>
     connectionCounts.map((connections) => ({ benchCase, connections, twin: [] as LoadRun[], naive: [] as LoadRun[] })),
   );
+  const requestTo = (server: HttpSubject, benchCase: BenchCase): BenchCase =>
+    server.pathOf === undefined ? benchCase : { ...benchCase, path: server.pathOf(benchCase) };
   // Warm-up: JIT, ONNX Runtime's first-run allocations and TCP connection setup stay out of the numbers.
   for (const { benchCase } of comparisons) {
-    for (const server of [twin, naive]) await loadRun(server.url, benchCase, 1, Math.min(0.5, durationSeconds * 0.7));
+    for (const server of [twin, naive]) {
+      await loadRun(server.url, requestTo(server, benchCase), 1, Math.min(0.5, durationSeconds * 0.7));
+    }
   }
   for (let round = 0; round < rounds; round++) {
     for (const comparison of comparisons) {
@@ -97,7 +108,8 @@ export async function compareHttp(
       for (const which of order) {
         const server = which === 'twin' ? twin : naive;
         const before = processCpu(server.child.pid);
-        const run = await loadRun(server.url, comparison.benchCase, comparison.connections, durationSeconds);
+        const request = requestTo(server, comparison.benchCase);
+        const run = await loadRun(server.url, request, comparison.connections, durationSeconds);
         const after = processCpu(server.child.pid);
         comparison[which].push(
           before === undefined || after === undefined

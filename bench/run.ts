@@ -2,6 +2,8 @@ import './environment';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { containerModel, startContainer, waitUntilReady } from '../test/e2e/support/sagemaker-container';
+import type { DemoModelName } from '../test/support/demo-models';
 import { captureBenchSize, measureCapture } from './capture';
 import { allCases, BENCH_MODELS, type BenchCase, benchCase, modelCases, prepareRepository, RESULTS_DIR } from './cases';
 import { REPO_ROOT, type ServerProcess, startServer } from './children';
@@ -10,7 +12,7 @@ import { benchConfig } from './config';
 import { driftRows, measureDrift } from './drift';
 import { measureEventLoop } from './event-loop';
 import { createHandlerBench, jsonAlone } from './handler';
-import { compareHttp } from './http';
+import { compareHttp, type HttpComparison } from './http';
 import { measureImports } from './imports';
 import { manyModelsConfig, manyModelsRows, measureManyModels } from './many-models';
 import { measureMemory } from './memory';
@@ -143,6 +145,79 @@ async function inProcess(cases: readonly BenchCase[]): Promise<void> {
   results.inProcess = perCase;
 }
 
+/**
+ * The rows of one server's HTTP comparison with the naive server: its throughput, latency and CPU per request, and
+ * the per-round ratios. `name` labels the server's rows ("http" for the twin); the naive server's own rows are added
+ * once, with the twin's.
+ */
+function httpRows(name: string, comparisons: readonly HttpComparison[], options: { withNaive: boolean }): void {
+  for (const { benchCase, connections, twin: subjectRuns, naive: naiveRuns, ratios } of comparisons) {
+    const subject = `${benchCase.label} c${connections}`;
+    const servers = options.withNaive
+      ? ([
+          [name, subjectRuns],
+          ['naive', naiveRuns],
+        ] as const)
+      : ([[name, subjectRuns]] as const);
+    for (const [server, runs] of servers) {
+      rows.push(
+        summaryRow(server, subject, 'throughput', summarize(runs.map((run) => run.requestsPerSecond)), 'req/s', 0),
+      );
+      rows.push(summaryRow(server, subject, 'latency p50', summarize(runs.map((run) => run.p50Ms)), 'ms', 2));
+      rows.push(summaryRow(server, subject, 'latency p99', summarize(runs.map((run) => run.p99Ms)), 'ms', 2));
+      const cpu = runs.flatMap((run) => (run.cpuPerRequestUs === undefined ? [] : [run.cpuPerRequestUs]));
+      if (cpu.length > 0) {
+        rows.push(summaryRow(server, subject, 'server CPU per request', summarize(cpu.map((c) => c.process)), 'µs', 0));
+        rows.push(
+          summaryRow(server, subject, 'main thread CPU per request', summarize(cpu.map((c) => c.mainThread)), 'µs', 0),
+        );
+      }
+    }
+    rows.push(summaryRow(`${name}/naive`, subject, 'throughput ratio, per round', summarize(ratios), '×', 2));
+    // Throughput per CPU-second of the server: the naive server's ONNX Runtime may spin a second core.
+    const perCpu = subjectRuns.flatMap((run, index) => {
+      const subjectCpu = run.cpuPerRequestUs?.process;
+      const naiveCpu = naiveRuns[index].cpuPerRequestUs?.process;
+      return subjectCpu === undefined || naiveCpu === undefined || subjectCpu === 0 ? [] : [naiveCpu / subjectCpu];
+    });
+    if (perCpu.length > 0) {
+      rows.push(summaryRow(`${name}/naive`, subject, 'requests per CPU-second ratio', summarize(perCpu), '×', 2));
+    }
+    const added = subjectRuns.map((run, index) => run.p50Ms - naiveRuns[index].p50Ms);
+    rows.push(summaryRow(`${name} − naive`, subject, 'latency p50 added, per round', summarize(added), 'ms', 2));
+  }
+}
+
+/**
+ * The production server: the SageMaker container's entry point (its own bundle, as the image runs it, serving one
+ * model on POST /invocations) against the naive server, for the single rows of the small models in
+ * `config.containerModels`, the requests where the twin falls short. The container shares the twin's HTTP server, model placement and protocol core, but not its
+ * API Gateway event and proxy result: the difference between the two is what the twin's parity with Lambda costs.
+ */
+async function compareContainers(naive: ServerProcess, cases: readonly BenchCase[]): Promise<unknown[]> {
+  const results: unknown[] = [];
+  for (const small of cases.filter((entry) => entry.batch === 1 && config.containerModels.includes(entry.model))) {
+    const container = await startContainer(await containerModel(small.model as DemoModelName));
+    try {
+      await waitUntilReady(container.url);
+      const comparisons = await compareHttp(
+        { url: container.url, child: container.child, pathOf: () => '/invocations' },
+        naive,
+        [small],
+        config.httpConnections,
+        config.httpRounds,
+        config.httpDurationSeconds,
+        progress,
+      );
+      httpRows('container', comparisons, { withNaive: false });
+      results.push(...comparisons.map(({ benchCase, ...rest }) => ({ case: benchCase.label, ...rest })));
+    } finally {
+      await container.stop();
+    }
+  }
+  return results;
+}
+
 async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
   const servers: ServerProcess[] = [];
   try {
@@ -174,47 +249,11 @@ async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
         progress,
       );
       results.http = comparisons.map(({ benchCase, ...rest }) => ({ case: benchCase.label, ...rest }));
-      for (const { benchCase, connections, twin: twinRuns, naive: naiveRuns, ratios } of comparisons) {
-        const subject = `${benchCase.label} c${connections}`;
-        for (const [name, runs] of [
-          ['http', twinRuns],
-          ['naive', naiveRuns],
-        ] as const) {
-          rows.push(
-            summaryRow(name, subject, 'throughput', summarize(runs.map((run) => run.requestsPerSecond)), 'req/s', 0),
-          );
-          rows.push(summaryRow(name, subject, 'latency p50', summarize(runs.map((run) => run.p50Ms)), 'ms', 2));
-          rows.push(summaryRow(name, subject, 'latency p99', summarize(runs.map((run) => run.p99Ms)), 'ms', 2));
-          const cpu = runs.flatMap((run) => (run.cpuPerRequestUs === undefined ? [] : [run.cpuPerRequestUs]));
-          if (cpu.length > 0) {
-            rows.push(
-              summaryRow(name, subject, 'server CPU per request', summarize(cpu.map((c) => c.process)), 'µs', 0),
-            );
-            rows.push(
-              summaryRow(
-                name,
-                subject,
-                'main thread CPU per request',
-                summarize(cpu.map((c) => c.mainThread)),
-                'µs',
-                0,
-              ),
-            );
-          }
-        }
-        rows.push(summaryRow('http/naive', subject, 'throughput ratio, per round', summarize(ratios), '×', 2));
-        // Throughput per CPU-second of the server: the naive server's ONNX Runtime may spin a second core.
-        const perCpu = twinRuns.flatMap((run, index) => {
-          const twinCpu = run.cpuPerRequestUs?.process;
-          const naiveCpu = naiveRuns[index].cpuPerRequestUs?.process;
-          return twinCpu === undefined || naiveCpu === undefined || twinCpu === 0 ? [] : [naiveCpu / twinCpu];
-        });
-        if (perCpu.length > 0) {
-          rows.push(summaryRow('http/naive', subject, 'requests per CPU-second ratio', summarize(perCpu), '×', 2));
-        }
-        const added = twinRuns.map((run, index) => run.p50Ms - naiveRuns[index].p50Ms);
-        rows.push(summaryRow('http − naive', subject, 'latency p50 added, per round', summarize(added), 'ms', 2));
-      }
+      httpRows('http', comparisons, { withNaive: true });
+    });
+
+    await part('sagemaker container', async () => {
+      results.sagemakerContainer = await compareContainers(naive, cases);
     });
 
     await part('event loop', async () => {
