@@ -11,7 +11,13 @@ import { withCountedRuns } from '../../../lambda/model/server-runs';
 import { BIG_MODELS_MAX, type WorkerModel, WorkerPool } from '../../../lambda/model/worker-pool';
 import type { Tensor } from '../../../lambda/protocol/tensor';
 import { seededRandom } from '../../../scripts/train/seeded-random';
-import { intsAttribute, type OperatorCase, operatorModel, slowMatMulModel } from '../../fixtures/test-models';
+import {
+  intsAttribute,
+  type OperatorCase,
+  operatorModel,
+  seededValues,
+  slowMatMulModel,
+} from '../../fixtures/test-models';
 import { demoModelFile } from '../../support/demo-models';
 
 const REPO_ROOT = path.join(__dirname, '..', '..', '..');
@@ -208,10 +214,7 @@ describe('parallel sessions for big models', () => {
     const oneThread = await loadOnnxModel('operator', '1', bytes, POOLED_SESSION_OPTIONS);
     const parallel = await loadOnnxModel('operator', '2', bytes, parallelSessionOptions(2));
     try {
-      const random = seededRandom(7);
-      const data = new Float32Array(operator.input.reduce((product, dim) => product * dim, 1)).map(
-        () => random() - 0.5,
-      );
+      const data = seededValues(operator.input, seededRandom(7));
       const inputs: Tensor[] = [{ name: 'x', datatype: 'FP32', shape: operator.input, data }];
       const expected = (await oneThread.run(inputs, ['y']))[0].data as Float32Array;
       const answered = (await parallel.run(inputs, ['y']))[0].data as Float32Array;
