@@ -188,11 +188,17 @@ function httpRows(name: string, comparisons: readonly HttpComparison[], options:
   }
 }
 
+/** HTTP comparisons as the results file keeps them: each case by its label. */
+function comparisonResults(comparisons: readonly HttpComparison[]): unknown[] {
+  return comparisons.map(({ benchCase, ...rest }) => ({ case: benchCase.label, ...rest }));
+}
+
 /**
  * The production server: the SageMaker container's entry point (its own bundle, as the image runs it, serving one
  * model on POST /invocations) against the naive server, for the single rows of the small models in
- * `config.containerModels`, the requests where the twin falls short. The container shares the twin's HTTP server, model placement and protocol core, but not its
- * API Gateway event and proxy result: the difference between the two is what the twin's parity with Lambda costs.
+ * `config.containerModels`, the requests where the twin falls short. The container shares the twin's HTTP server,
+ * model placement and protocol core, but not its API Gateway event and proxy result: the difference between the two
+ * is what the twin's parity with Lambda costs.
  */
 async function compareContainers(naive: ServerProcess, cases: readonly BenchCase[]): Promise<unknown[]> {
   const results: unknown[] = [];
@@ -210,7 +216,7 @@ async function compareContainers(naive: ServerProcess, cases: readonly BenchCase
         progress,
       );
       httpRows('container', comparisons, { withNaive: false });
-      results.push(...comparisons.map(({ benchCase, ...rest }) => ({ case: benchCase.label, ...rest })));
+      results.push(...comparisonResults(comparisons));
     } finally {
       await container.stop();
     }
@@ -248,7 +254,7 @@ async function httpAndEventLoop(cases: readonly BenchCase[]): Promise<void> {
         config.httpDurationSeconds,
         progress,
       );
-      results.http = comparisons.map(({ benchCase, ...rest }) => ({ case: benchCase.label, ...rest }));
+      results.http = comparisonResults(comparisons);
       httpRows('http', comparisons, { withNaive: true });
     });
 
